@@ -1,0 +1,1 @@
+"""HOM central sync server (FastAPI)."""
