@@ -1,0 +1,447 @@
+"""The ``hom-desktop`` command: the GUI with no arguments, and scriptable subcommands.
+
+Every prompt has a flag (``--password-stdin`` for secrets), ``--data-dir`` / ``HOM_DATA_DIR``
+choose the store, and every refusal prints one line and exits non-zero: 2 for a request the rules
+refuse, 1 for an unexpected failure (whose traceback goes to the log file, not the terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from hom_desktop import __version__
+from hom_desktop.core import logs
+from hom_desktop.core.config import Settings, load_settings
+from hom_desktop.core.errors import DomainError
+from hom_desktop.core.store import Store, open_store
+from hom_desktop.models.enums import SiteKind
+from hom_desktop.services.context import ActorContext
+
+log = logging.getLogger("hom.cli")
+
+EXIT_REFUSED = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A refusal detected by the command line itself (bad flags, missing input)."""
+
+
+# --- plumbing -----------------------------------------------------------------------------
+
+
+class Secrets:
+    """Passwords read once each, from stdin lines (``--password-stdin``) or a hidden prompt."""
+
+    def __init__(self, use_stdin: bool, stream: TextIO | None = None) -> None:
+        self.use_stdin = use_stdin
+        self.stream = stream or sys.stdin
+
+    def read(self, prompt: str, *, confirm: bool = False) -> str:
+        if self.use_stdin:
+            line = self.stream.readline()
+            if not line:
+                raise CliError(f"{prompt.rstrip(': ')}: expected one more line on standard input")
+            return line.rstrip("\r\n")
+        if not sys.stdin.isatty():
+            raise CliError(f"{prompt.rstrip(': ')}: no terminal to ask on; use --password-stdin")
+        value = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Repeat: ") != value:
+            raise CliError("the two passwords differ")
+        return value
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.data_dir)
+
+
+def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
+    settings = _settings(args)
+    if must_exist and not settings.store_path.exists():
+        raise CliError(
+            f"no store at {settings.store_path}: run 'hom-desktop init' or 'hom-desktop demo' first"
+        )
+    return open_store(settings)
+
+
+def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorContext:
+    """The acting user's context: ``--user`` and a password, checked against the store."""
+    from hom_desktop.services import users
+
+    if not args.user:
+        raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
+    password = secrets.read(f"Password for {args.user}: ")
+    with store.transaction() as session:
+        outcome = users.authenticate(session, username=args.user, password=password)
+    user = outcome.user_or_raise()
+    with store.reader() as session:
+        return users.context_for(session, user=user)
+
+
+def _print_table(rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO) -> None:
+    text_rows = [[str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    for r in text_rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    try:
+        from hom_desktop.ui.app import run_gui
+    except ImportError as exc:
+        raise CliError(f"the desktop application cannot start: {exc}") from None
+    return run_gui(_settings(args))
+
+
+def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import setup
+
+    store = _open(args, must_exist=False)
+    try:
+        password = secrets.read(f"New password for {args.admin}: ", confirm=True)
+        with store.transaction() as session:
+            result = setup.initialize(
+                session,
+                admin_username=args.admin,
+                admin_password=password,
+                admin_full_name=args.admin_name,
+                site_code=None if args.manager else args.site,
+                site_name=args.site_name or "",
+                site_kind=SiteKind(args.site_kind),
+                currency=args.currency,
+            )
+        where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
+        out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import demo
+
+    store = _open(args, must_exist=False)
+    try:
+
+        def progress(done: int, total: int, label: str) -> None:
+            if not args.quiet:
+                out.write(f"\r[{done:>3}/{total}] {label:<60}")
+                out.flush()
+
+        summary = demo.load_demo(
+            store, scale=args.scale, currency=args.currency, seed=args.seed, progress=progress
+        )
+        if not args.quiet:
+            out.write("\n")
+        out.write(summary.describe() + "\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import stock
+
+    store = _open(args)
+    try:
+        with store.reader() as session:
+            report = stock.verify(session)
+    finally:
+        store.close()
+    out.write(
+        f"ledger entries: {report.ledger_entries}, balance rows: {report.balance_rows}, "
+        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}\n"
+    )
+    for loc, prod, batch, balance, ledger_sum in report.mismatches[:20]:
+        out.write(
+            f"  location {loc} product {prod} batch {batch}: "
+            f"balance {balance} != ledger {ledger_sum}\n"
+        )
+    if not report.ok:
+        raise DomainError("verify failed: the balances do not match the ledger", field="store")
+    out.write("ok: every balance equals the sum of its ledger entries\n")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import maintenance
+
+    store = _open(args)
+    try:
+        path = maintenance.backup_now(store, destination=Path(args.to) if args.to else None)
+    finally:
+        store.close()
+    out.write(f"backed up to {path}\n")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import maintenance
+
+    if not args.yes:
+        raise CliError("restore replaces the whole store: add --yes to confirm")
+    settings = _settings(args)
+    safety = maintenance.restore(settings, source=Path(args.backup))
+    store = open_store(settings, auto_backup=False)  # brings an older backup up to the schema
+    store.close()
+    kept = f"; the replaced store was saved as {safety}" if safety.name else ""
+    out.write(f"restored {settings.store_path} from {args.backup}{kept}\n")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import trace
+
+    store = _open(args)
+    try:
+        with store.reader() as session:
+            result = trace.trace_batch(session, batch_code=args.batch, sku=args.sku)
+            out.write(trace.describe(result) + "\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import sites, users
+
+    store = _open(args)
+    try:
+        ctx = _sign_in(args, store, secrets)
+        new_password = secrets.read(f"New password for {args.username}: ", confirm=True)
+        with store.transaction() as session:
+            site_id = sites.get_site_by_code(session, args.site).id if args.site else None
+            user = users.create_user(
+                session,
+                ctx=ctx,
+                user_in={
+                    "username": args.username,
+                    "password": new_password,
+                    "full_name": args.full_name,
+                    "roles": args.role,
+                    "site_id": site_id,
+                },
+            )
+            out.write(f"created user {user.username} with roles {', '.join(args.role)}\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import users
+
+    store = _open(args)
+    try:
+        with store.reader() as session:
+            rows = [
+                (
+                    u.username,
+                    u.full_name,
+                    ", ".join(sorted(r.name for r in u.roles)),
+                    "yes" if u.active else "no",
+                    "locked" if u.locked_until else "",
+                )
+                for u in users.list_users(session)
+            ]
+    finally:
+        store.close()
+    _print_table(rows, ["username", "name", "roles", "active", ""], out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import csv_io
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not UTF-8 text") from None
+    store = _open(args)
+    try:
+        ctx = None if args.dry_run else _sign_in(args, store, secrets)
+        with store.transaction() as session:
+            preview = csv_io.preview_import(session, kind=args.kind, text=text)
+            problems = csv_io.preview_errors(preview)
+            for problem in problems[:50]:
+                out.write(f"{path.name}: {problem}\n")
+            if problems:
+                raise DomainError(
+                    f"{len(problems)} row(s) of {path.name} are wrong; nothing was imported",
+                    field="file",
+                )
+            if args.dry_run:
+                out.write(csv_io.describe_preview(preview) + " (dry run: nothing written)\n")
+                return 0
+            result = csv_io.apply_import(session, ctx=ctx, preview=preview)
+        out.write(f"imported {path.name}: {result}\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import csv_io
+
+    store = _open(args)
+    try:
+        ctx = _sign_in(args, store, secrets)
+        with store.reader() as session:
+            text = csv_io.export_csv(session, ctx=ctx, kind=args.kind)
+    finally:
+        store.close()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"exported {args.kind} to {args.output}\n")
+    else:
+        out.write(text)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.services import maintenance
+
+    settings = _settings(args)
+    tables = maintenance.inspect_store(settings)
+    out.write(f"{settings.store_path} ({settings.store_path.stat().st_size / 1e6:.1f} MB)\n")
+    _print_table([(t.name, t.rows) for t in tables], ["table", "rows"], out)
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="folder of the store (default: HOM_DATA_DIR or the platform's user data folder)",
+    )
+    common.add_argument(
+        "--user", default=argparse.SUPPRESS, help="acting user for commands that write (HOM_USER)"
+    )
+    common.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="read passwords from standard input, one per line, instead of prompting",
+    )
+    parser = argparse.ArgumentParser(
+        prog="hom-desktop",
+        description="HOM Desktop: offline-first distribution management. "
+        "Without a command, opens the desktop application.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"hom-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("init", cmd_init, "create the store for a site, with its first admin")
+    p.add_argument("--site", default="DEP01", help="code of the site this store writes for")
+    p.add_argument("--site-name", default="", help="the site's name")
+    p.add_argument("--site-kind", default="depot", choices=[k.value for k in SiteKind])
+    p.add_argument("--manager", action="store_true", help="a read-only manager's store (no site)")
+    p.add_argument("--currency", default="INR", help="ISO 4217 code (default INR)")
+    p.add_argument("--admin", default="admin", help="username of the first admin")
+    p.add_argument("--admin-name", default="Administrator", help="full name of the first admin")
+
+    p = add("demo", cmd_demo, "load the deterministic demo data set into a new store")
+    p.add_argument("--scale", type=int, default=1, help="multiply the data set (for benchmarks)")
+    p.add_argument("--currency", default="INR", help="ISO 4217 code for prices (default INR)")
+    p.add_argument("--seed", type=int, default=20261127, help="random seed (same seed, same data)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    add("verify", cmd_verify, "prove every stock balance equals the sum of its ledger entries")
+
+    p = add("backup", cmd_backup, "take an online backup (into the rolling set, or --to FILE)")
+    p.add_argument("--to", help="write the backup to this file instead")
+
+    p = add("restore", cmd_restore, "replace the store with a backup (the current one is kept)")
+    p.add_argument("backup", help="the backup file")
+    p.add_argument("--yes", action="store_true", help="confirm replacing the store")
+
+    p = add("trace", cmd_trace, "trace a batch from production through every order (recall)")
+    p.add_argument("batch", help="batch code")
+    p.add_argument("--sku", help="product SKU, when the batch code is used by several products")
+
+    p = add("user", None, "manage users")  # type: ignore[arg-type]
+    user_sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    u = add("add", cmd_user_add, "add a user (the acting --user needs users.manage)", user_sub)
+    u.add_argument("username")
+    u.add_argument("--role", action="append", required=True, help="role name; repeat for more")
+    u.add_argument("--full-name", default="")
+    u.add_argument("--site", help="code of the site the user is scoped to")
+    add("list", cmd_user_list, "list users", user_sub)
+
+    kinds = ["products", "geography", "parties"]
+    p = add("import", cmd_import, "import master data from CSV (all rows or none)")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+
+    p = add("export", cmd_export, "export master data to CSV")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    add("inspect", cmd_inspect, "list the store's tables and row counts")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    import os
+
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
+    args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
+    secrets = Secrets(getattr(args, "password_stdin", False), stdin)
+    handler = getattr(args, "handler", None) or cmd_gui
+    settings = _settings(args)
+    try:
+        logs.configure(settings.data_dir)
+    except OSError as exc:
+        print(
+            f"error: cannot use the data folder {settings.data_dir}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    try:
+        return handler(args, secrets, out)
+    except (DomainError, CliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        log.exception("command %s failed", getattr(args, "command", "gui"))
+        log_path = settings.data_dir / "logs" / "hom.log"
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (details in {log_path})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

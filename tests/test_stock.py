@@ -1,0 +1,286 @@
+"""Stock rules on a real SQLite store: ledger + balance + outbox in one transaction, no negatives,
+the one-writer rule, batches, counts, permissions and verify."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from hom_desktop.core.errors import (
+    DomainError,
+    InsufficientStock,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WrongSite,
+)
+from hom_desktop.core.ids import new_id
+from hom_desktop.models import AuditEntry, Batch, OutboxEntry, StockBalance, StockLedgerEntry
+from hom_desktop.models.enums import SiteKind, VoucherType
+from hom_desktop.services import stock
+from hom_desktop.services.context import ActorContext
+from tests.utils.builders import add_location, add_product, add_site, context_with
+
+
+def _count(session, model) -> int:  # noqa: ANN001
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def _receive(kit, product_id, qty, *, location_id=None, batch_id=None):  # noqa: ANN001, ANN202
+    with kit.session() as s:
+        return stock.receive(
+            s,
+            ctx=kit.ctx,
+            receipt_in={
+                "location_id": location_id or kit.location_id,
+                "product_id": product_id,
+                "quantity": qty,
+                "batch_id": batch_id,
+            },
+        )
+
+
+@pytest.fixture
+def product(kit):  # noqa: ANN001, ANN201
+    with kit.session() as s:
+        return add_product(s)
+
+
+def test_receipt_writes_ledger_balance_outbox_and_audit(kit, product):
+    result = _receive(kit, product.id, 40)
+    with kit.store.reader() as s:
+        entry = s.get(StockLedgerEntry, result.entry_ids[0])
+        assert (entry.quantity, entry.balance_after, entry.voucher_type) == (40, 40, VoucherType.RECEIPT)
+        assert entry.created_by == kit.ctx.user_id
+        assert entry.installation_id == kit.ctx.installation_id
+        assert entry.created_at.tzinfo is not None
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=product.id) == 40
+        outbox = s.scalars(select(OutboxEntry)).all()
+        assert [(o.entity, o.entity_id) for o in outbox] == [("stock_ledger", entry.id)]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "stock.receive")).all()
+        assert len(audit) == 1 and audit[0].user_id == kit.ctx.user_id
+
+
+def test_stock_never_goes_below_zero_and_the_refusal_writes_nothing(kit, product):
+    _receive(kit, product.id, 10)
+    other = None
+    with kit.session() as s:
+        other = add_location(s, kit.ctx, site_id=kit.site_id)
+    with kit.store.reader() as s:
+        before = (_count(s, StockLedgerEntry), _count(s, OutboxEntry), _count(s, AuditEntry))
+    with pytest.raises(InsufficientStock) as info, kit.session() as s:
+        stock.transfer(
+            s,
+            ctx=kit.ctx,
+            transfer_in={
+                "from_location_id": kit.location_id,
+                "to_location_id": other,
+                "product_id": product.id,
+                "quantity": 11,
+            },
+        )
+    assert info.value.available == 10
+    assert "10 available" in str(info.value) and product.sku in str(info.value)
+    assert info.value.field == "quantity"
+    with kit.store.reader() as s:
+        after = (_count(s, StockLedgerEntry), _count(s, OutboxEntry), _count(s, AuditEntry))
+        assert after == before
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=product.id) == 10
+
+
+def test_transfer_is_two_entries_under_one_voucher(kit, product):
+    _receive(kit, product.id, 25)
+    with kit.session() as s:
+        other = add_location(s, kit.ctx, site_id=kit.site_id)
+        result = stock.transfer(
+            s,
+            ctx=kit.ctx,
+            transfer_in={
+                "from_location_id": kit.location_id,
+                "to_location_id": other,
+                "product_id": product.id,
+                "quantity": 7,
+                "reason": "rebalance",
+            },
+        )
+    with kit.store.reader() as s:
+        entries = s.scalars(
+            select(StockLedgerEntry).where(StockLedgerEntry.voucher_id == result.voucher_id)
+        ).all()
+        assert sorted((e.voucher_type, e.quantity) for e in entries) == [
+            (VoucherType.TRANSFER_IN, 7),
+            (VoucherType.TRANSFER_OUT, -7),
+        ]
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=product.id) == 18
+        assert stock.on_hand(s, location_id=other, product_id=product.id) == 7
+
+
+def test_transfer_to_the_same_location_is_refused(kit, product):
+    with pytest.raises(ValidationFailed) as info, kit.session() as s:
+        stock.transfer(
+            s,
+            ctx=kit.ctx,
+            transfer_in={
+                "from_location_id": kit.location_id,
+                "to_location_id": kit.location_id,
+                "product_id": product.id,
+                "quantity": 1,
+            },
+        )
+    assert "must differ" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "field"), [(0, "quantity"), (-3, "quantity"), ("many", "quantity")]
+)
+def test_bad_quantities_are_refused_naming_the_field(kit, product, quantity, field):
+    with pytest.raises(ValidationFailed) as info:
+        _receive(kit, product.id, quantity)
+    assert info.value.field == field
+
+
+def test_unknown_product_and_location_are_refused(kit, product):
+    with pytest.raises(NotFound) as info:
+        _receive(kit, uuid.uuid4(), 1)
+    assert info.value.field == "product_id"
+    with pytest.raises(NotFound) as info:
+        _receive(kit, product.id, 1, location_id=uuid.uuid4())
+    assert info.value.field == "location_id"
+
+
+def test_another_sites_location_is_refused_with_a_clear_message(kit, product):
+    with kit.session() as s:
+        other_site = add_site(s, kit.ctx, code="DEP02", kind=SiteKind.DEPOT)
+        foreign = add_location(s, kit.ctx, site_id=other_site, code="DEP02-WH")
+    with pytest.raises(WrongSite) as info:
+        _receive(kit, product.id, 5, location_id=foreign)
+    assert "DEP02-WH belongs to another site" in str(info.value)
+    with kit.store.reader() as s:
+        assert _count(s, StockLedgerEntry) == 0
+
+
+def test_a_read_only_store_writes_no_stock(kit, product):
+    manager = ActorContext(installation_id=kit.ctx.installation_id, site_id=None, is_system=True)
+    with pytest.raises(WrongSite, match="read-only"), kit.session() as s:
+        stock.receive(
+            s,
+            ctx=manager,
+            receipt_in={"location_id": kit.location_id, "product_id": product.id, "quantity": 1},
+        )
+
+
+def test_batch_tracked_products_move_with_their_batch(kit):
+    with kit.session() as s:
+        tracked = add_product(s, track_batches=True)
+        plain = add_product(s)
+        batch = Batch(product_id=tracked.id, code="B001")
+        s.add(batch)
+        s.flush()
+        batch_id = batch.id
+    with pytest.raises(DomainError, match="tracked by batch") as info:
+        _receive(kit, tracked.id, 5)
+    assert info.value.field == "batch_id"
+    with pytest.raises(DomainError, match="not a batch of product"):
+        _receive(kit, plain.id, 5, batch_id=batch_id)
+    _receive(kit, tracked.id, 5, batch_id=batch_id)
+    with kit.store.reader() as s:
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=tracked.id, batch_id=batch_id) == 5
+
+
+def test_count_posts_the_difference_as_an_adjustment(kit, product):
+    _receive(kit, product.id, 50)
+    with kit.session() as s:
+        result = stock.count(
+            s,
+            ctx=kit.ctx,
+            count_in={
+                "location_id": kit.location_id,
+                "product_id": product.id,
+                "counted_quantity": 46,
+                "reason": "4 damaged in handling",
+            },
+        )
+        assert result is not None
+    with kit.session() as s:
+        same = stock.count(
+            s,
+            ctx=kit.ctx,
+            count_in={
+                "location_id": kit.location_id,
+                "product_id": product.id,
+                "counted_quantity": 46,
+                "reason": "recount",
+            },
+        )
+    assert same is None
+    with kit.store.reader() as s:
+        entry = s.get(StockLedgerEntry, result.entry_ids[0])
+        assert (entry.quantity, entry.voucher_type, entry.reason) == (
+            -4,
+            VoucherType.ADJUSTMENT,
+            "4 damaged in handling",
+        )
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=product.id) == 46
+
+
+def test_count_needs_a_reason(kit, product):
+    with pytest.raises(ValidationFailed) as info, kit.session() as s:
+        stock.count(
+            s,
+            ctx=kit.ctx,
+            count_in={"location_id": kit.location_id, "product_id": product.id, "counted_quantity": 1},
+        )
+    assert info.value.field == "reason"
+
+
+def test_permissions_are_enforced_by_the_service(kit, product):
+    factory_staff = context_with(kit.ctx, "stock.view", "stock.transfer")
+    with pytest.raises(PermissionDenied, match="stock.adjust"), kit.session() as s:
+        stock.count(
+            s,
+            ctx=factory_staff,
+            count_in={
+                "location_id": kit.location_id,
+                "product_id": product.id,
+                "counted_quantity": 1,
+                "reason": "count",
+            },
+        )
+
+
+def test_verify_detects_a_balance_that_drifted_from_the_ledger(kit, product):
+    _receive(kit, product.id, 9)
+    with kit.store.reader() as s:
+        assert stock.verify(s).ok
+    with kit.session() as s:
+        s.execute(text("UPDATE stock_balances SET quantity = quantity + 1"))
+    with kit.store.reader() as s:
+        report = stock.verify(s)
+        assert not report.ok
+        assert [(m[3], m[4]) for m in report.mismatches] == [(10, 9)]
+
+
+def test_verify_detects_a_balance_without_ledger_entries(kit, product):
+    with kit.session() as s:
+        s.add(StockBalance(location_id=kit.location_id, product_id=product.id, quantity=3))
+    with kit.store.reader() as s:
+        report = stock.verify(s)
+        assert [(m[3], m[4]) for m in report.mismatches] == [(3, 0)]
+
+
+def test_post_many_movements_keeps_running_balances(kit, product):
+    movements = [stock.Movement(kit.location_id, product.id, q) for q in (5, -2, 4, -7)]
+    with kit.session() as s:
+        result = stock.post(
+            s,
+            ctx=kit.ctx,
+            movements=movements,
+            voucher_type=VoucherType.ADJUSTMENT,
+            voucher_id=new_id(),
+        )
+    assert result.balances_after == [5, 3, 7, 0]
+    with kit.store.reader() as s:
+        assert _count(s, OutboxEntry) == 4
+        assert stock.verify(s).ok

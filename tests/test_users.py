@@ -1,0 +1,161 @@
+"""Users, roles, sign-in with lockout, argon2id hashes and rehash on sign-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from hom_desktop.core.clock import utcnow
+from hom_desktop.core.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Duplicate,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from hom_desktop.models import AuditEntry, User
+from hom_desktop.services import users
+from hom_desktop.services.permissions import PERMISSIONS, SEED_ROLES
+from tests.utils.builders import ADMIN_PASSWORD, context_with
+
+
+def _sign_in(kit, username, password):  # noqa: ANN001, ANN202
+    with kit.session() as s:
+        outcome = users.authenticate(s, username=username, password=password)
+    return outcome
+
+
+def test_seed_roles_exist_with_their_permissions(kit):
+    with kit.store.reader() as s:
+        roles = {r.name: {p.code for p in r.permissions} for r in users.list_roles(s)}
+    assert set(roles) == set(SEED_ROLES)
+    assert roles["admin"] == set(PERMISSIONS)
+    assert "production.post" in roles["factory staff"]
+    assert "users.manage" not in roles["depot clerk"]
+    assert "stock.adjust" not in roles["manager"]
+
+
+def test_password_is_stored_as_argon2id(kit):
+    with kit.store.reader() as s:
+        admin = s.scalar(select(User).where(User.username_key == "admin"))
+        assert admin.password_hash.startswith("$argon2id$")
+        assert ADMIN_PASSWORD not in admin.password_hash
+
+
+def test_sign_in_is_case_insensitive_on_username_and_records_the_time(kit):
+    user = _sign_in(kit, "ADMIN", ADMIN_PASSWORD).user_or_raise()
+    assert user.last_login_at is not None
+
+
+def test_five_failures_lock_the_account_and_the_count_survives_the_transaction(kit):
+    for attempt in range(1, 5):
+        outcome = _sign_in(kit, "admin", "wrong-password")
+        assert isinstance(outcome.error, AuthenticationFailed)
+        assert f"{5 - attempt} attempt" in outcome.error.message
+    with kit.store.reader() as s:
+        assert users.list_users(s)[0].failed_logins == 4
+    locked = _sign_in(kit, "admin", "wrong-password")
+    assert isinstance(locked.error, AccountLocked)
+    # Even the right password is refused while locked.
+    still = _sign_in(kit, "admin", ADMIN_PASSWORD)
+    assert isinstance(still.error, AccountLocked)
+    assert "locked" in still.error.message
+    with kit.store.reader() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "user.locked")).all()
+
+
+def test_the_lock_expires(kit):
+    for _ in range(5):
+        _sign_in(kit, "admin", "nope-nope")
+    with kit.session() as s:
+        admin = users.list_users(s)[0]
+        admin.locked_until = utcnow() - timedelta(seconds=1)
+    assert _sign_in(kit, "admin", ADMIN_PASSWORD).user_or_raise().failed_logins == 0
+
+
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(kit):
+    outcome = _sign_in(kit, "nobody", "whatever1")
+    assert isinstance(outcome.error, AuthenticationFailed)
+    assert outcome.error.message == "wrong username or password"
+
+
+def test_empty_credentials_name_the_missing_field(kit):
+    outcome = _sign_in(kit, "admin", "")
+    assert isinstance(outcome.error, ValidationFailed)
+    assert outcome.error.field == "password"
+
+
+def test_an_outdated_hash_is_upgraded_on_sign_in(kit):
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(ADMIN_PASSWORD)
+    with kit.session() as s:
+        users.list_users(s)[0].password_hash = weak
+    user = _sign_in(kit, "admin", ADMIN_PASSWORD).user_or_raise()
+    assert user.password_hash != weak
+    assert "m=65536" in user.password_hash
+
+
+def test_create_user_validates_and_refuses_duplicates(kit):
+    with kit.session() as s:
+        clerk = users.create_user(
+            s,
+            ctx=kit.ctx,
+            user_in={"username": "clerk.one", "password": "long-enough", "roles": ["depot clerk"]},
+        )
+        assert clerk.permission_codes >= {"stock.transfer", "orders.primary"}
+    with pytest.raises(Duplicate) as info, kit.session() as s:
+        users.create_user(
+            s,
+            ctx=kit.ctx,
+            user_in={"username": "CLERK.ONE", "password": "long-enough", "roles": ["manager"]},
+        )
+    assert info.value.field == "username"
+    with pytest.raises(ValidationFailed) as info, kit.session() as s:
+        users.create_user(
+            s, ctx=kit.ctx, user_in={"username": "x", "password": "short", "roles": ["manager"]}
+        )
+    assert "username" in str(info.value) and "password" in str(info.value)
+    with pytest.raises(NotFound, match="unknown role 'boss'"), kit.session() as s:
+        users.create_user(
+            s, ctx=kit.ctx, user_in={"username": "new.one", "password": "long-enough", "roles": ["boss"]}
+        )
+
+
+def test_only_user_managers_manage_users(kit):
+    clerk = context_with(kit.ctx, "stock.view")
+    with pytest.raises(PermissionDenied, match="users.manage"), kit.session() as s:
+        users.create_user(
+            s, ctx=clerk, user_in={"username": "sneaky", "password": "long-enough", "roles": ["admin"]}
+        )
+
+
+def test_reset_password_and_unlock(kit):
+    for _ in range(5):
+        _sign_in(kit, "admin", "bad-password")
+    with kit.session() as s:
+        admin = users.list_users(s)[0]
+        users.unlock(s, ctx=kit.ctx, user_id=admin.id)
+    assert _sign_in(kit, "admin", ADMIN_PASSWORD).error is None
+    with kit.session() as s:
+        admin = users.list_users(s)[0]
+        users.reset_password(s, ctx=kit.ctx, user_id=admin.id, reset_in={"new_password": "brand-new-1"})
+    assert _sign_in(kit, "admin", "brand-new-1").error is None
+    assert isinstance(_sign_in(kit, "admin", ADMIN_PASSWORD).error, AuthenticationFailed)
+
+
+def test_update_user_changes_roles_and_audits_them(kit):
+    with kit.session() as s:
+        user = users.create_user(
+            s,
+            ctx=kit.ctx,
+            user_in={"username": "worker", "password": "long-enough", "roles": ["factory staff"]},
+        )
+        users.update_user(s, ctx=kit.ctx, user_id=user.id, user_in={"roles": ["depot clerk"]})
+        user_id = user.id
+    with kit.store.reader() as s:
+        assert [r.name for r in users.get_user(s, user_id).roles] == ["depot clerk"]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
+        assert audit.changes == {"roles": ["factory staff", "depot clerk"]}
