@@ -6,13 +6,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.utils.builders import StoreKit, make_store  # noqa: E402
+from tests.utils.builders import StoreKit, make_store
 
 
 @pytest.fixture
-def kit(tmp_path) -> StoreKit:  # noqa: ANN001
+def kit(tmp_path) -> StoreKit:
     """A store initialised for depot DEP01 with an admin signed in."""
     k = make_store(tmp_path)
     yield k
