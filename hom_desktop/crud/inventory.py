@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from hom_desktop.crud import bulk
 from hom_desktop.models.enums import VoucherType
 from hom_desktop.models.inventory import StockBalance, StockLedgerEntry
 
@@ -54,13 +55,11 @@ def balances_for_keys(session: Session, keys: Iterable[BalanceKey]) -> dict[Bala
 
 
 def insert_ledger_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(StockLedgerEntry.__table__), rows)
+    bulk.insert_rows(session, StockLedgerEntry.__table__, rows)
 
 
 def insert_balances(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(StockBalance.__table__), rows)
+    bulk.insert_rows(session, StockBalance.__table__, rows)
 
 
 def update_balances(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hom_desktop.core.clock import utcnow
+from hom_desktop.crud import bulk
 from hom_desktop.models.outbox import OutboxEntry
 
 
@@ -35,8 +36,7 @@ def add_many(
         }
         for eid, p in zip(ids, payload_list, strict=True)
     ]
-    if rows:
-        session.execute(insert(OutboxEntry), rows)
+    bulk.insert_rows(session, OutboxEntry.__table__, rows)
 
 
 def add(
