@@ -1,0 +1,186 @@
+"""Builders for production, order and trace tests.
+
+Parties and territories are made as rows directly (test setup only: their services are written
+elsewhere); sites, locations and stock go through the services as everywhere else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hom_desktop.crud import production as production_crud
+from hom_desktop.models import (
+    AuditEntry,
+    Batch,
+    GeoNode,
+    OutboxEntry,
+    Party,
+    PrimaryOrder,
+    PrimaryOrderLine,
+    ProductionLog,
+    SecondaryOrder,
+    SecondaryOrderLine,
+    StockLedgerEntry,
+    TertiaryOrder,
+    TertiaryOrderLine,
+)
+from hom_desktop.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind
+from hom_desktop.services import stock
+from hom_desktop.services.context import ActorContext
+from tests.utils.builders import StoreKit, add_location, add_site
+
+_seq = itertools.count(1)
+
+COUNTED = {
+    "ledger": StockLedgerEntry,
+    "outbox": OutboxEntry,
+    "audit": AuditEntry,
+    "logs": ProductionLog,
+    "batches": Batch,
+    "primary": PrimaryOrder,
+    "primary_lines": PrimaryOrderLine,
+    "secondary": SecondaryOrder,
+    "secondary_lines": SecondaryOrderLine,
+    "tertiary": TertiaryOrder,
+    "tertiary_lines": TertiaryOrderLine,
+}
+
+
+def snapshot(session: Session) -> dict[str, int]:
+    """Row counts of every table a refused call must leave alone."""
+    return {
+        name: session.scalar(select(func.count()).select_from(model)) or 0
+        for name, model in COUNTED.items()
+    }
+
+
+def add_territory(session: Session) -> uuid.UUID:
+    n = next(_seq)
+    node = GeoNode(
+        level=int(GeoLevel.TERRITORY), code=f"TER{n:04d}", name=f"Territory {n}", name_key=f"t{n}"
+    )
+    session.add(node)
+    session.flush()
+    return node.id
+
+
+def add_party(
+    session: Session,
+    *,
+    kind: PartyKind,
+    code: str | None = None,
+    distributor_id: uuid.UUID | None = None,
+    territory_id: uuid.UUID | None = None,
+    active: bool = True,
+) -> Party:
+    code = code or f"{kind.value[:3].upper()}{next(_seq):04d}"
+    party = Party(
+        kind=kind,
+        code=code,
+        name=f"{kind.value.title()} {code}",
+        territory_id=territory_id or add_territory(session),
+        distributor_id=distributor_id,
+        active=active,
+    )
+    session.add(party)
+    session.flush()
+    return party
+
+
+def add_distributor(session: Session, **kw) -> Party:
+    return add_party(session, kind=PartyKind.DISTRIBUTOR, **kw)
+
+
+def add_retailer(session: Session, *, distributor_id: uuid.UUID, **kw) -> Party:
+    return add_party(session, kind=PartyKind.RETAILER, distributor_id=distributor_id, **kw)
+
+
+def add_batch(
+    session: Session,
+    *,
+    product_id: uuid.UUID,
+    code: str,
+    expires_on: date | None = None,
+    manufactured_on: date | None = None,
+) -> Batch:
+    return production_crud.add_batch(
+        session,
+        Batch(
+            product_id=product_id,
+            code=code,
+            expires_on=expires_on,
+            manufactured_on=manufactured_on,
+        ),
+    )
+
+
+def receive(
+    session: Session,
+    ctx: ActorContext,
+    *,
+    location_id: uuid.UUID,
+    product_id: uuid.UUID,
+    quantity: int,
+    batch_id: uuid.UUID | None = None,
+) -> None:
+    stock.receive(
+        session,
+        ctx=ctx,
+        receipt_in={
+            "location_id": location_id,
+            "product_id": product_id,
+            "quantity": quantity,
+            "batch_id": batch_id,
+        },
+    )
+
+
+@dataclass
+class Chain:
+    """A depot selling to a distributor whose stock the depot keeps, and that distributor's
+    retailer; plus a second distributor running its own installation (its own site)."""
+
+    depot_site_id: uuid.UUID
+    depot_location_id: uuid.UUID
+    distributor: Party
+    stock_point_id: uuid.UUID  # owned by the depot
+    retailer: Party
+    own_distributor: Party
+    own_site_id: uuid.UUID
+    own_stock_point_id: uuid.UUID  # owned by the distributor's own site
+    own_retailer: Party
+
+
+def make_chain(session: Session, kit: StoreKit) -> Chain:
+    distributor = add_distributor(session)
+    stock_point = add_location(
+        session,
+        kit.ctx,
+        site_id=kit.site_id,
+        kind=LocationKind.DISTRIBUTOR_STOCK,
+        party_id=distributor.id,
+    )
+    retailer = add_retailer(session, distributor_id=distributor.id)
+    own = add_distributor(session)
+    own_site = add_site(session, kit.ctx, kind=SiteKind.DISTRIBUTOR)
+    own_point = add_location(
+        session, kit.ctx, site_id=own_site, kind=LocationKind.DISTRIBUTOR_STOCK, party_id=own.id
+    )
+    own_retailer = add_retailer(session, distributor_id=own.id)
+    return Chain(
+        depot_site_id=kit.site_id,
+        depot_location_id=kit.location_id,
+        distributor=distributor,
+        stock_point_id=stock_point,
+        retailer=retailer,
+        own_distributor=own,
+        own_site_id=own_site,
+        own_stock_point_id=own_point,
+        own_retailer=own_retailer,
+    )
