@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from hom_desktop import __version__
 from hom_desktop.core import logs
@@ -22,6 +22,9 @@ from hom_desktop.core.errors import DomainError
 from hom_desktop.core.store import Store, open_store
 from hom_desktop.models.enums import SiteKind
 from hom_desktop.services.context import ActorContext
+
+if TYPE_CHECKING:
+    from hom_desktop.services.trace import BatchTrace
 
 log = logging.getLogger("hom.cli")
 
@@ -84,12 +87,14 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
         return users.context_for(session, user=user)
 
 
-def _print_table(rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO) -> None:
+def _print_table(
+    rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO, *, indent: str = ""
+) -> None:
     text_rows = [[str(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
-    for r in text_rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    for r in [list(headers), *text_rows]:
+        line = "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))
+        out.write(indent + line.rstrip() + "\n")
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -139,7 +144,12 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
                 out.flush()
 
         summary = demo.load_demo(
-            store, scale=args.scale, currency=args.currency, seed=args.seed, progress=progress
+            store,
+            scale=args.scale,
+            currency=args.currency,
+            seed=args.seed,
+            days=args.days,
+            progress=progress,
         )
         if not args.quiet:
             out.write("\n")
@@ -206,10 +216,71 @@ def cmd_trace(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     try:
         with store.reader() as session:
             result = trace.trace_batch(session, batch_code=args.batch, sku=args.sku)
-            out.write(trace.describe(result) + "\n")
+        _print_trace(result, out)
     finally:
         store.close()
     return 0
+
+
+def _print_trace(result: BatchTrace, out: TextIO) -> None:
+    from hom_desktop.models.enums import OrderLevel
+
+    b = result.batch
+    out.write(f"batch {b.code} of {b.sku} {b.product_name}\n")
+    out.write(
+        f"  made at {b.factory_code or '?'} on {b.manufactured_on or '?'}, "
+        f"expires {b.expires_on or 'never'}; produced {result.produced}, "
+        f"still in tracked stock {result.on_hand}\n"
+    )
+    out.write("production:\n")
+    _print_table(
+        [
+            (
+                p.site_code,
+                p.production_date,
+                p.shift.value,
+                p.good_qty,
+                p.rejected_qty,
+                "reversal" if p.reverses_id else ("reversed" if p.reversed else ""),
+            )
+            for p in result.production
+        ]
+        or [("-", "", "", "", "", "")],
+        ["site", "date", "shift", "good", "rejected", ""],
+        out,
+        indent="  ",
+    )
+    out.write("stock by location:\n")
+    _print_table(
+        [
+            (loc.code, loc.site_code, loc.received, loc.issued, loc.on_hand)
+            for loc in result.locations
+        ]
+        or [("-", "", "", "", "")],
+        ["location", "site", "in", "out", "on hand"],
+        out,
+        indent="  ",
+    )
+    for level in OrderLevel:
+        orders = result.orders_of(level)
+        out.write(f"{level.value} orders: {len(orders)}\n")
+        if orders:
+            _print_table(
+                [
+                    (
+                        o.number,
+                        o.order_date,
+                        o.status.value,
+                        o.counterparty_code,
+                        o.counterparty_name,
+                        o.quantity,
+                    )
+                    for o in orders
+                ],
+                ["number", "date", "status", "party", "name", "qty"],
+                out,
+                indent="  ",
+            )
 
 
 def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
@@ -265,29 +336,36 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = csv_io.decode(path.read_bytes())
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path} is not UTF-8 text") from None
     store = _open(args)
     try:
         ctx = None if args.dry_run else _sign_in(args, store, secrets)
         with store.transaction() as session:
             preview = csv_io.preview_import(session, kind=args.kind, text=text)
-            problems = csv_io.preview_errors(preview)
-            for problem in problems[:50]:
-                out.write(f"{path.name}: {problem}\n")
+            problems = [(preview.header_line, e) for e in preview.header_errors]
+            problems += [(r.line, r.error) for r in preview.bad_rows]
+            for line, error in problems[:50]:
+                print(f"{path.name}, line {line}: {error}", file=sys.stderr)
             if problems:
                 raise DomainError(
-                    f"{len(problems)} row(s) of {path.name} are wrong; nothing was imported",
+                    f"{len(problems)} problem(s) in {path.name}; nothing was imported",
                     field="file",
                 )
+            counts = preview.counts()
+            summary = (
+                f"{counts['create']} to create, {counts['update']} to update, "
+                f"{counts['unchanged']} unchanged"
+            )
             if args.dry_run:
-                out.write(csv_io.describe_preview(preview) + " (dry run: nothing written)\n")
+                out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
                 return 0
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
-        out.write(f"imported {path.name}: {result}\n")
+        out.write(
+            f"imported {path.name}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged\n"
+        )
     finally:
         store.close()
     return 0
@@ -367,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, default=1, help="multiply the data set (for benchmarks)")
     p.add_argument("--currency", default="INR", help="ISO 4217 code for prices (default INR)")
     p.add_argument("--seed", type=int, default=20261127, help="random seed (same seed, same data)")
+    p.add_argument("--days", type=int, default=90, help="days of history to replay (default 90)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     add("verify", cmd_verify, "prove every stock balance equals the sum of its ledger entries")

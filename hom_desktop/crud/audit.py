@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hom_desktop.core.clock import utcnow
+from hom_desktop.core.ids import new_id
+from hom_desktop.crud import bulk
 from hom_desktop.models.audit import AuditEntry
 
 
@@ -21,18 +24,26 @@ def add(
     entity_id: uuid.UUID | None,
     summary: str = "",
     changes: dict[str, Any] | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        user_id=user_id,
-        installation_id=installation_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        summary=summary[:300],
-        changes=changes,
+) -> None:
+    """One audit row, written straight away (no ORM object: audit rows are never read back in
+    the transaction that writes them, and every write makes one)."""
+    bulk.insert_rows(
+        session,
+        AuditEntry.__table__,
+        [
+            {
+                "id": new_id(),
+                "at": utcnow(),
+                "user_id": user_id,
+                "installation_id": installation_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "summary": summary[:300],
+                "changes": changes,
+            }
+        ],
     )
-    session.add(entry)
-    return entry
 
 
 def for_entity(session: Session, *, entity: str, entity_id: uuid.UUID) -> list[AuditEntry]:

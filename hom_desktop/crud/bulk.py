@@ -9,10 +9,43 @@ Values are converted exactly as SQLAlchemy would, so the rows read back identica
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Dialect, Table, insert
 from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    positional: bool
+    order: list[str]
+    processors: list[Callable[[Any], Any] | None]
+    # columns SQLAlchemy adds for their Python-side defaults, and how to make each row's value
+    defaults: dict[str, Callable[[], Any]]
+
+
+_plans: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+
+
+def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
+    """The compiled statement and per-column converters, made once per table and column set."""
+    key = (table.name, dialect.name, names)
+    plan = _plans.get(key)
+    if plan is None:
+        compiled = insert(table).values({n: None for n in names}).compile(dialect=dialect)
+        # The order in which the compiled statement expects its parameters.
+        order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+        plan = _Plan(
+            sql=compiled.string,
+            positional=bool(compiled.positional),
+            order=order,
+            processors=[table.c[name].type._cached_bind_processor(dialect) for name in order],
+            defaults={n: _default_maker(table, n) for n in order if n not in names},
+        )
+        _plans[key] = plan
+    return plan
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -20,25 +53,20 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).values({n: None for n in names}).compile(dialect=dialect)
-    # The order in which the compiled statement expects its parameters.
-    order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
-    processors: list[Callable[[Any], Any] | None] = [
-        table.c[name].type._cached_bind_processor(dialect) for name in order
+    plan = _plan(table, connection.dialect, tuple(rows[0]))
+    if plan.defaults:
+        rows = [{**{n: make() for n, make in plan.defaults.items()}, **row} for row in rows]
+    columns = [
+        _converted([row[name] for row in rows], proc)
+        for name, proc in zip(plan.order, plan.processors, strict=True)
     ]
-    plan = list(zip(order, processors, strict=True))
-    missing = [n for n in order if n not in rows[0]]
-    if missing:  # columns SQLAlchemy added for their Python-side defaults
-        defaults = {n: _default_value(table, n) for n in missing}
-        rows = [{**defaults, **row} for row in rows]
-    columns = [_converted([row[name] for row in rows], proc) for name, proc in plan]
-    if compiled.positional:
+    if plan.positional:
         params: list[Any] = list(zip(*columns, strict=True))
     else:
-        params = [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
-    connection.exec_driver_sql(compiled.string, params)
+        params = [
+            dict(zip(plan.order, values, strict=True)) for values in zip(*columns, strict=True)
+        ]
+    connection.exec_driver_sql(plan.sql, params)
 
 
 def _converted(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
@@ -60,12 +88,14 @@ def _converted(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any
 _UNSET = object()
 
 
-def _default_value(table: Table, name: str) -> Any:
+def _default_maker(table: Table, name: str) -> Callable[[], Any]:
+    """A function giving a column's default: called per row, so ids and timestamps are fresh."""
     default = table.c[name].default
     if default is None:
-        return None
+        return lambda: None
     if default.is_scalar:
-        return default.arg
+        value = default.arg
+        return lambda: value
     if default.is_callable:
-        return default.arg(None)  # SQLAlchemy wraps zero-argument callables to take a context
+        return lambda: default.arg(None)  # SQLAlchemy wraps zero-argument callables for a context
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hom_desktop.crud import bulk
 from hom_desktop.models.enums import VoucherType
 from hom_desktop.models.inventory import StockBalance, StockLedgerEntry
+from hom_desktop.models.production import Batch
 
 BalanceKey = tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]  # location, product, batch
 
@@ -253,3 +254,20 @@ def counts(session: Session) -> tuple[int, int]:
 def negative_balance_count(session: Session) -> int:
     stmt = select(func.count()).select_from(StockBalance).where(StockBalance.quantity < 0)
     return session.scalar(stmt) or 0
+
+
+def batches_on_hand_fefo(
+    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[uuid.UUID | None, int, date | None]]:
+    """(batch, quantity, expires_on) with stock at a location, first expiry first, undated last."""
+    stmt = (
+        select(StockBalance.batch_id, StockBalance.quantity, Batch.expires_on)
+        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
+        .where(
+            StockBalance.location_id == location_id,
+            StockBalance.product_id == product_id,
+            StockBalance.quantity > 0,
+        )
+        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
+    )
+    return [(b, int(q), e) for b, q, e in session.execute(stmt)]

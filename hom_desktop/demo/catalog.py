@@ -170,3 +170,42 @@ DEMO_USERS = [
     ("clerk", "Sunil Patil", ["depot clerk"]),
     ("factory", "Meena Joshi", ["factory staff"]),
 ]
+
+STATE_CODES: dict[str, str] = {
+    "Punjab": "PB",
+    "Haryana": "HR",
+    "Uttar Pradesh": "UP",
+    "Rajasthan": "RJ",
+    "Maharashtra": "MH",
+    "Gujarat": "GJ",
+    "Goa": "GA",
+    "Karnataka": "KA",
+    "Tamil Nadu": "TN",
+    "Kerala": "KL",
+    "Telangana": "TG",
+    "West Bengal": "WB",
+    "Odisha": "OD",
+    "Bihar": "BR",
+    "Madhya Pradesh": "MP",
+    "Chhattisgarh": "CG",
+}
+
+# Which site sells to (and keeps the stock of) the distributors of each state.
+SERVING_SITE: dict[str, str] = {
+    "Maharashtra": "FAC01",
+    "Goa": "FAC01",
+    "Gujarat": "DEP01",
+    "Punjab": "DEP02",
+    "Haryana": "DEP02",
+    "Uttar Pradesh": "DEP02",
+    "Rajasthan": "DEP02",
+    "Karnataka": "DEP03",
+    "Tamil Nadu": "DEP03",
+    "Kerala": "DEP03",
+    "Telangana": "DEP03",
+    "West Bengal": "DEP04",
+    "Odisha": "DEP04",
+    "Bihar": "DEP04",
+    "Madhya Pradesh": "DEP05",
+    "Chhattisgarh": "DEP05",
+}

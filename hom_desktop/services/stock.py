@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -306,6 +306,20 @@ def on_hand(
     """Current stock of a product at a location (all batches, or one batch)."""
     return inventory_crud.on_hand(
         session, location_id=location_id, product_id=product_id, batch_id=batch_id
+    )
+
+
+def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[StockLedgerEntry]:
+    """The entries one document (order, transfer, production log) posted, in posting order."""
+    return inventory_crud.ledger_for_voucher(session, voucher_id=voucher_id)
+
+
+def batches_on_hand(
+    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[uuid.UUID | None, int, date | None]]:
+    """What a location holds of a product, batch by batch, first expiry first."""
+    return inventory_crud.batches_on_hand_fefo(
+        session, location_id=location_id, product_id=product_id
     )
 
 
