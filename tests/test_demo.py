@@ -26,7 +26,7 @@ def demo_store(tmp_path_factory):
     store.close()
 
 
-def _count(session, model, *where) -> int:  # noqa: ANN001
+def _count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 

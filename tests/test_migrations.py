@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, create_engine, inspect
 
 from hom_desktop.core import migrate
 from hom_desktop.core.database import make_engine
@@ -51,27 +52,24 @@ def test_postgresql_chain_matches_models_and_round_trips():
             engine.dispose()
 
 
-def _insert_ledger_row(conn) -> None:
-    """A minimal ledger row straight in SQL (foreign keys off for this probe)."""
-    conn.execute(
-        text(
-            "INSERT INTO stock_ledger (id, location_id, product_id, quantity, balance_after,"
-            " voucher_type, voucher_id, voucher_no, reason, created_at)"
-            " VALUES (:id, :loc, :prod, 1, 1, 'receipt', :v, '', '', CURRENT_TIMESTAMP)"
-        ),
-        {"id": "0" * 32, "loc": "1" * 32, "prod": "2" * 32, "v": "3" * 32},
-    )
-
-
 def test_ledger_refuses_update_and_delete_in_the_database(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'g.sqlite3'}")
+    path = tmp_path / "g.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys=OFF"))
-        _insert_ledger_row(conn)
-    for statement in ("UPDATE stock_ledger SET quantity = 5", "DELETE FROM stock_ledger"):
-        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
-            conn.execute(text(statement))
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT quantity FROM stock_ledger")).scalar_one() == 1
     engine.dispose()
+    # Straight through the driver, as any other program could: the triggers must still hold.
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys=OFF")  # a bare probe row without its master data
+    conn.execute(
+        "INSERT INTO stock_ledger (id, location_id, product_id, quantity, balance_after,"
+        " voucher_type, voucher_id, voucher_no, reason, created_at)"
+        " VALUES (?, ?, ?, 1, 1, 'receipt', ?, '', '', CURRENT_TIMESTAMP)",
+        ("0" * 32, "1" * 32, "2" * 32, "3" * 32),
+    )
+    conn.commit()
+    for statement in ("UPDATE stock_ledger SET quantity = 5", "DELETE FROM stock_ledger"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(statement)
+        conn.rollback()
+    assert conn.execute("SELECT quantity FROM stock_ledger").fetchone() == (1,)
+    conn.close()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
+from hom_desktop.core.clock import frozen_at
 from hom_desktop.core.errors import (
+    Conflict,
     DomainError,
     IllegalTransition,
     InsufficientStock,
@@ -166,8 +168,9 @@ def test_numbers_run_per_site_level_and_year_and_stay_unique(kit, world) -> None
     # another depot numbers its own orders from 1, and the numbers never collide
     with kit.session() as s:
         dep2 = add_site(s, kit.ctx, code="DEP02", kind=SiteKind.DEPOT)
+        dep2_wh = add_location(s, kit.ctx, site_id=dep2, code="DEP02-WH")
     ctx2 = kit.ctx.for_site(dep2)
-    other = _create(kit, P, _primary(world), ctx=ctx2)
+    other = _create(kit, P, _primary(world) | {"seller_location_id": dep2_wh}, ctx=ctx2)
     assert other.number == f"DEP02-P-{YEAR}-000001" and other.site_id == dep2
     assert _create(kit, P, _primary(world)).number == f"DEP01-P-{YEAR}-000004"
 
@@ -643,9 +646,10 @@ def test_fefo_uses_a_batch_on_its_expiry_day(kit, world) -> None:
     b = _gel_batches(kit, world)
     order = _create(kit, P, _primary(world, (world.gel, 5), order_date=TODAY - timedelta(days=3)))
     _to(kit, P, order.id, OrderStatus.CONFIRMED)
-    with kit.session() as s:
+    expiry_day_noon = datetime.combine(TODAY - timedelta(days=1), time(12)).astimezone(UTC)
+    with kit.session() as s, frozen_at(expiry_day_noon):
         # dispatched on the day G-EXP expires, it is still usable and comes first
-        orders.dispatch(s, ctx=kit.ctx, level=P, order_id=order.id, on=TODAY - timedelta(days=1))
+        orders.dispatch(s, ctx=kit.ctx, level=P, order_id=order.id)
         taken = [
             (e.batch_id, e.quantity)
             for e in inventory_crud.ledger_for_voucher(s, voucher_id=order.id)
@@ -704,8 +708,72 @@ def test_dispatch_only_by_the_site_owning_the_seller_location(kit, world) -> Non
         lambda s, c: orders.dispatch(s, ctx=c, level=P, order_id=order.id),
         ctx=kit.ctx.for_site(world.chain.own_site_id),
     )
-    assert type(exc) is WrongSite and exc.field == "seller_location_id"
+    assert type(exc) is WrongSite and exc.field == "order_id"
     assert "belongs to another site" in exc.message
+
+
+def test_an_order_sells_from_the_writing_sites_own_location(kit, world) -> None:
+    other_site = world.chain.own_site_id
+    exc = _refused(
+        kit,
+        lambda s, c: orders.create_order(s, ctx=c, level=P, order_in=_primary(world)),
+        ctx=kit.ctx.for_site(other_site),
+    )
+    assert type(exc) is WrongSite and exc.field == "seller_location_id"
+
+
+def test_only_the_orders_site_confirms_or_cancels_it(kit, world) -> None:
+    order = _create(kit, P, _primary(world))
+    for ctx in (kit.ctx.for_site(world.chain.own_site_id), kit.ctx.for_site(None)):
+        for action in (
+            lambda s, c: orders.confirm(s, ctx=c, level=P, order_id=order.id),
+            lambda s, c: orders.cancel(s, ctx=c, level=P, order_id=order.id, reason="not mine"),
+        ):
+            exc = _refused(kit, action, ctx=ctx)
+            assert type(exc) is WrongSite and exc.field == "order_id"
+
+
+def test_dispatch_cannot_be_dated_in_the_future(kit, world) -> None:
+    order = _create(kit, P, _primary(world))
+    _to(kit, P, order.id, OrderStatus.CONFIRMED)
+    exc = _refused(
+        kit,
+        lambda s, c: orders.dispatch(
+            s, ctx=c, level=P, order_id=order.id, on=TODAY + timedelta(days=1)
+        ),
+    )
+    assert exc.field == "on" and "future" in exc.message
+
+
+def test_back_dating_a_dispatch_does_not_ship_an_expired_batch(kit, world) -> None:
+    b = _gel_batches(kit, world)
+    expired = _primary(world, order_date=TODAY - timedelta(days=30))
+    expired["lines"] = [{"product_id": world.gel, "quantity": 4, "batch_id": b["G-EXP"]}]
+    order = _create(kit, P, expired)
+    _to(kit, P, order.id, OrderStatus.CONFIRMED)
+    exc = _refused(
+        kit,
+        lambda s, c: orders.dispatch(
+            s, ctx=c, level=P, order_id=order.id, on=TODAY - timedelta(days=20)
+        ),
+    )
+    assert exc.field == "lines.0.batch_id" and "expired" in exc.message
+
+
+def test_a_concurrent_change_to_an_order_is_refused_not_overwritten(kit, world) -> None:
+    """A copy read before someone else's change cannot overwrite it (the version must match)."""
+    order = _create(kit, P, _primary(world))
+    with kit.store.writer_sessions() as mine:
+        with mine.begin():
+            stale = orders.get_order(mine, level=P, order_id=order.id)
+            assert (stale.version, stale.status) == (1, OrderStatus.DRAFT)
+        with kit.session() as s:  # another clerk cancels it meanwhile
+            orders.cancel(s, ctx=kit.ctx, level=P, order_id=order.id, reason="duplicate order")
+        with pytest.raises(Conflict) as info, mine.begin():
+            orders.confirm(mine, ctx=kit.ctx, level=P, order_id=order.id)  # still "draft" here
+    assert info.value.field == "order_id" and "changed elsewhere" in info.value.message
+    with kit.store.reader() as s:
+        assert orders.get_order(s, level=P, order_id=order.id).status == OrderStatus.CANCELLED
 
 
 # --- delivery -------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ def test_every_package_is_listed_in_pyproject():
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    command = "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e '.[dev]' && python -m pytest"
+    command = (
+        "python3 -m venv .venv && . .venv/bin/activate && "
+        "pip install -q -e '.[dev]' && python -m pytest"
+    )
     assert command in readme
     assert command in ci.splitlines()

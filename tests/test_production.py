@@ -220,7 +220,7 @@ def test_another_factory_posts_only_through_its_own_installation(fac, products) 
         add_location(s, fac.ctx, site_id=other, code="FAC02-FG", kind=LocationKind.FINISHED_GOODS)
     exc = _refused(fac, lambda _s: _log(fac, products["plain"], site_id=other))
     assert type(exc) is WrongSite
-    assert exc.field == "location_id"
+    assert exc.field == "site_id"  # the factory the clerk chose
     assert exc.message.startswith("location FAC02-FG belongs to another site")
 
     # the same log posted by FAC02's own installation is accepted
@@ -244,7 +244,7 @@ def test_rejects_only_log_keeps_the_one_writer_rule(fac, products) -> None:
         lambda _s: _log(fac, products["plain"], good_qty=0, rejected_qty=5, site_id=fac.site_id),
         ctx=fac.ctx.for_site(uuid.uuid4()),
     )
-    assert type(exc) is WrongSite and exc.field == "location_id"
+    assert type(exc) is WrongSite and exc.field == "site_id"
 
 
 def test_no_site_and_no_own_site_names_the_site_field(fac, products) -> None:

@@ -24,11 +24,11 @@ from hom_desktop.services.context import ActorContext
 from tests.utils.builders import add_location, add_product, add_site, context_with
 
 
-def _count(session, model) -> int:  # noqa: ANN001
+def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
-def _receive(kit, product_id, qty, *, location_id=None, batch_id=None):  # noqa: ANN001, ANN202
+def _receive(kit, product_id, qty, *, location_id=None, batch_id=None):
     with kit.session() as s:
         return stock.receive(
             s,
@@ -43,7 +43,7 @@ def _receive(kit, product_id, qty, *, location_id=None, batch_id=None):  # noqa:
 
 
 @pytest.fixture
-def product(kit):  # noqa: ANN001, ANN201
+def product(kit):
     with kit.session() as s:
         return add_product(s)
 
@@ -52,7 +52,11 @@ def test_receipt_writes_ledger_balance_outbox_and_audit(kit, product):
     result = _receive(kit, product.id, 40)
     with kit.store.reader() as s:
         entry = s.get(StockLedgerEntry, result.entry_ids[0])
-        assert (entry.quantity, entry.balance_after, entry.voucher_type) == (40, 40, VoucherType.RECEIPT)
+        assert (entry.quantity, entry.balance_after, entry.voucher_type) == (
+            40,
+            40,
+            VoucherType.RECEIPT,
+        )
         assert entry.created_by == kit.ctx.user_id
         assert entry.installation_id == kit.ctx.installation_id
         assert entry.created_at.tzinfo is not None
@@ -157,8 +161,22 @@ def test_another_sites_location_is_refused_with_a_clear_message(kit, product):
     with pytest.raises(WrongSite) as info:
         _receive(kit, product.id, 5, location_id=foreign)
     assert "DEP02-WH belongs to another site" in str(info.value)
+    assert info.value.field == "location_id"
+    _receive(kit, product.id, 5)
+    with pytest.raises(WrongSite) as info, kit.session() as s:
+        stock.transfer(
+            s,
+            ctx=kit.ctx,
+            transfer_in={
+                "from_location_id": kit.location_id,
+                "to_location_id": foreign,
+                "product_id": product.id,
+                "quantity": 1,
+            },
+        )
+    assert info.value.field == "to_location_id"  # the field the clerk filled in
     with kit.store.reader() as s:
-        assert _count(s, StockLedgerEntry) == 0
+        assert _count(s, StockLedgerEntry) == 1  # only the receipt at DEP01-WH
 
 
 def test_a_read_only_store_writes_no_stock(kit, product):
@@ -182,11 +200,19 @@ def test_batch_tracked_products_move_with_their_batch(kit):
     with pytest.raises(DomainError, match="tracked by batch") as info:
         _receive(kit, tracked.id, 5)
     assert info.value.field == "batch_id"
+    with pytest.raises(DomainError, match="not tracked by batch") as info:
+        _receive(kit, plain.id, 5, batch_id=batch_id)  # its stock could never be dispatched
+    assert info.value.field == "batch_id"
+    with kit.session() as s:
+        other_tracked = add_product(s, track_batches=True)
     with pytest.raises(DomainError, match="not a batch of product"):
-        _receive(kit, plain.id, 5, batch_id=batch_id)
+        _receive(kit, other_tracked.id, 5, batch_id=batch_id)
     _receive(kit, tracked.id, 5, batch_id=batch_id)
     with kit.store.reader() as s:
-        assert stock.on_hand(s, location_id=kit.location_id, product_id=tracked.id, batch_id=batch_id) == 5
+        assert (
+            stock.on_hand(s, location_id=kit.location_id, product_id=tracked.id, batch_id=batch_id)
+            == 5
+        )
 
 
 def test_count_posts_the_difference_as_an_adjustment(kit, product):
@@ -230,14 +256,18 @@ def test_count_needs_a_reason(kit, product):
         stock.count(
             s,
             ctx=kit.ctx,
-            count_in={"location_id": kit.location_id, "product_id": product.id, "counted_quantity": 1},
+            count_in={
+                "location_id": kit.location_id,
+                "product_id": product.id,
+                "counted_quantity": 1,
+            },
         )
     assert info.value.field == "reason"
 
 
 def test_permissions_are_enforced_by_the_service(kit, product):
     factory_staff = context_with(kit.ctx, "stock.view", "stock.transfer")
-    with pytest.raises(PermissionDenied, match="stock.adjust"), kit.session() as s:
+    with pytest.raises(PermissionDenied, match=r"stock\.adjust"), kit.session() as s:
         stock.count(
             s,
             ctx=factory_staff,
@@ -284,3 +314,48 @@ def test_post_many_movements_keeps_running_balances(kit, product):
     with kit.store.reader() as s:
         assert _count(s, OutboxEntry) == 4
         assert stock.verify(s).ok
+
+
+def test_two_writers_cannot_oversell_the_same_stock(kit, product):
+    """A second clerk's transfer waits for the first to commit, then sees what is left."""
+    import threading
+
+    _receive(kit, product.id, 10)
+    with kit.session() as s:
+        other = add_location(s, kit.ctx, site_id=kit.site_id)
+    transfer = {
+        "from_location_id": kit.location_id,
+        "to_location_id": other,
+        "product_id": product.id,
+        "quantity": 10,
+    }
+    first_holds_lock = threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        with kit.session() as s:
+            stock.transfer(s, ctx=kit.ctx, transfer_in=transfer)
+            first_holds_lock.set()
+            threading.Event().wait(0.3)  # still inside the transaction
+        results["first"] = "committed"
+
+    def second() -> None:
+        first_holds_lock.wait(5)
+        try:
+            with kit.session() as s:
+                stock.transfer(s, ctx=kit.ctx, transfer_in=transfer)
+            results["second"] = "committed"
+        except InsufficientStock as exc:
+            results["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert results["first"] == "committed"
+    assert isinstance(results["second"], InsufficientStock)
+    assert results["second"].available == 0
+    with kit.store.reader() as s:
+        assert stock.verify(s).ok
+        assert stock.on_hand(s, location_id=other, product_id=product.id) == 10

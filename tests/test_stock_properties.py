@@ -31,7 +31,8 @@ class StockMachine(RuleBasedStateMachine):
         self.kit = make_store(Path(self.tmp.name))
         with self.kit.session() as s:
             self.locations = [self.kit.location_id] + [
-                add_location(s, self.kit.ctx, site_id=self.kit.site_id) for _ in range(N_LOCATIONS - 1)
+                add_location(s, self.kit.ctx, site_id=self.kit.site_id)
+                for _ in range(N_LOCATIONS - 1)
             ]
             self.products = [add_product(s).id for _ in range(N_PRODUCTS)]
         self.model: dict[tuple[int, int], int] = {}
@@ -40,7 +41,7 @@ class StockMachine(RuleBasedStateMachine):
         self.kit.store.close()
         self.tmp.cleanup()
 
-    def _attempt(self, action, changes: dict[tuple[int, int], int]) -> None:  # noqa: ANN001
+    def _attempt(self, action, changes: dict[tuple[int, int], int]) -> None:
         """Run ``action`` in one transaction; the model changes only if the store accepted it."""
         would_go_negative = any(self.model.get(k, 0) + d < 0 for k, d in changes.items())
         try:
@@ -121,7 +122,9 @@ class StockMachine(RuleBasedStateMachine):
             report = stock.verify(s)
             assert report.ok, report
             for (loc, prod), expected in self.model.items():
-                got = stock.on_hand(s, location_id=self.locations[loc], product_id=self.products[prod])
+                got = stock.on_hand(
+                    s, location_id=self.locations[loc], product_id=self.products[prod]
+                )
                 assert got == expected
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from hom_desktop.core import backup, migrate
 from hom_desktop.core.config import load_settings
@@ -51,21 +53,36 @@ def test_the_rolling_set_keeps_the_newest(tmp_path):
     assert kept == sorted(made[-3:], reverse=True)
 
 
-def test_a_store_is_backed_up_before_a_migration_changes_it(tmp_path, monkeypatch):
+def test_a_store_is_backed_up_before_a_migration_changes_it(tmp_path):
     settings = load_settings(tmp_path)
-    open_store(settings, auto_backup=False).close()
-    # The chain has one revision today, so a newer head is simulated: the one case a real
-    # migration chain cannot produce yet. The backup and the upgrade call are real.
-    monkeypatch.setattr(migrate, "head_revision", lambda engine: "9999_future")
-    upgraded: list[str] = []
-    monkeypatch.setattr(
-        migrate, "upgrade", lambda engine, revision="head": upgraded.append(revision)
-    )
-    open_store(settings).close()
+    store = open_store(settings, auto_backup=False)
+    migrate.downgrade(store.engine, "0001")  # a store made by the previous release
+    store.close()
+    store = open_store(settings)
+    try:
+        assert migrate.current_revision(store.engine) == migrate.head_revision(store.engine)
+    finally:
+        store.close()
     made = backup.list_backups(settings.backup_dir)
-    assert upgraded == ["head"]
     assert len(made) == 1 and "before-migration-0001" in made[0].name
     backup.check_is_store(made[0])
+    with sqlite3.connect(made[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+def test_the_database_refuses_a_negative_balance(kit):
+    from hom_desktop.services import stock
+    from tests.utils.builders import add_product
+
+    with kit.session() as s:
+        product = add_product(s)
+        stock.receive(
+            s,
+            ctx=kit.ctx,
+            receipt_in={"location_id": kit.location_id, "product_id": product.id, "quantity": 2},
+        )
+    with pytest.raises(IntegrityError, match="CHECK"), kit.session() as s:
+        s.execute(text("UPDATE stock_balances SET quantity = -1"))
 
 
 def test_check_is_store_rejects_other_files(tmp_path):

@@ -23,7 +23,7 @@ from hom_desktop.services.permissions import PERMISSIONS, SEED_ROLES
 from tests.utils.builders import ADMIN_PASSWORD, context_with
 
 
-def _sign_in(kit, username, password):  # noqa: ANN001, ANN202
+def _sign_in(kit, username, password):
     with kit.session() as s:
         outcome = users.authenticate(s, username=username, password=password)
     return outcome
@@ -120,15 +120,19 @@ def test_create_user_validates_and_refuses_duplicates(kit):
     assert "username" in str(info.value) and "password" in str(info.value)
     with pytest.raises(NotFound, match="unknown role 'boss'"), kit.session() as s:
         users.create_user(
-            s, ctx=kit.ctx, user_in={"username": "new.one", "password": "long-enough", "roles": ["boss"]}
+            s,
+            ctx=kit.ctx,
+            user_in={"username": "new.one", "password": "long-enough", "roles": ["boss"]},
         )
 
 
 def test_only_user_managers_manage_users(kit):
     clerk = context_with(kit.ctx, "stock.view")
-    with pytest.raises(PermissionDenied, match="users.manage"), kit.session() as s:
+    with pytest.raises(PermissionDenied, match=r"users\.manage"), kit.session() as s:
         users.create_user(
-            s, ctx=clerk, user_in={"username": "sneaky", "password": "long-enough", "roles": ["admin"]}
+            s,
+            ctx=clerk,
+            user_in={"username": "sneaky", "password": "long-enough", "roles": ["admin"]},
         )
 
 
@@ -141,7 +145,9 @@ def test_reset_password_and_unlock(kit):
     assert _sign_in(kit, "admin", ADMIN_PASSWORD).error is None
     with kit.session() as s:
         admin = users.list_users(s)[0]
-        users.reset_password(s, ctx=kit.ctx, user_id=admin.id, reset_in={"new_password": "brand-new-1"})
+        users.reset_password(
+            s, ctx=kit.ctx, user_id=admin.id, reset_in={"new_password": "brand-new-1"}
+        )
     assert _sign_in(kit, "admin", "brand-new-1").error is None
     assert isinstance(_sign_in(kit, "admin", ADMIN_PASSWORD).error, AuthenticationFailed)
 
@@ -159,3 +165,50 @@ def test_update_user_changes_roles_and_audits_them(kit):
         assert [r.name for r in users.get_user(s, user_id).roles] == ["depot clerk"]
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
         assert audit.changes == {"roles": ["factory staff", "depot clerk"]}
+
+
+def test_a_user_scoped_to_another_site_cannot_act_on_this_store(kit):
+    from tests.utils.builders import add_site
+
+    with kit.session() as s:
+        dep2 = add_site(s, kit.ctx, code="DEP02")
+        users.create_user(
+            s,
+            ctx=kit.ctx,
+            user_in={
+                "username": "dep2.clerk",
+                "password": "long-enough",
+                "roles": ["depot clerk"],
+                "site_id": dep2,
+            },
+        )
+    user = _sign_in(kit, "dep2.clerk", "long-enough").user_or_raise()
+    with (
+        pytest.raises(PermissionDenied, match="works at DEP02; this store writes for DEP01"),
+        kit.store.reader() as s,
+    ):
+        users.context_for(s, user=user)
+
+
+def test_scope_ids_must_exist_and_fields_cannot_be_cleared(kit):
+    import uuid
+
+    for field in ("site_id", "geo_node_id"):
+        with pytest.raises(NotFound) as info, kit.session() as s:
+            users.create_user(
+                s,
+                ctx=kit.ctx,
+                user_in={
+                    "username": f"x-{field}",
+                    "password": "long-enough",
+                    "roles": ["manager"],
+                    field: uuid.uuid4(),
+                },
+            )
+        assert info.value.field == field
+    with kit.store.reader() as s:
+        admin_id = users.list_users(s)[0].id
+    for field in ("full_name", "active", "roles"):
+        with pytest.raises(ValidationFailed) as info, kit.session() as s:
+            users.update_user(s, ctx=kit.ctx, user_id=admin_id, user_in={field: None})
+        assert info.value.field == field and "cannot be cleared" in info.value.message

@@ -11,6 +11,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import URL
 
 APP_NAME = "HOM Desktop"
 APP_SLUG = "hom-desktop"
@@ -42,8 +43,9 @@ class Settings(BaseSettings):
         return self.data_dir / "backups"
 
     @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.store_path}"
+    def database_url(self) -> URL:
+        # Built, not formatted: a folder named "what?now" or "Q3#2026" must not end the path.
+        return URL.create("sqlite", database=str(self.store_path))
 
 
 def load_settings(data_dir: Path | str | None = None) -> Settings:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
@@ -26,22 +26,43 @@ def _tune_sqlite(dbapi_connection, _record, busy_timeout_ms: int) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "hom_write"
+
+
 def make_engine(
-    url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, echo: bool = False
+    url: str | URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, echo: bool = False
 ) -> Engine:
-    """An engine for ``url``; SQLite connections are tuned by a connect event."""
-    if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """An engine for ``url``; SQLite connections are tuned by a connect event.
+
+    SQLite's Python driver starts a transaction only at the first write, so a service that reads
+    a balance and then writes could act on a value another process changed in between. Here
+    SQLAlchemy owns the BEGIN: a write transaction (an engine with the ``hom_write`` execution
+    option, see ``writer``) begins IMMEDIATE, taking the write lock before its first read; read
+    transactions begin DEFERRED and never block the writer (WAL).
+    """
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-        event.listen(
-            engine,
-            "connect",
-            lambda conn, rec: _tune_sqlite(conn, rec, busy_timeout_ms),
-        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, record) -> None:
+            dbapi_connection.isolation_level = None  # the driver must not BEGIN on its own
+            _tune_sqlite(dbapi_connection, record, busy_timeout_ms)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:
+            immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, for write transactions (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

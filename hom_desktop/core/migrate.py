@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 
 
 def alembic_config(engine: Engine) -> Config:
+    """A config that runs on a connection we hand it (``config.attributes["connection"]``): no
+    URL goes through Alembic's ini interpolation, where a ``%`` in a folder name would break."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("hom_desktop.migrations")))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 

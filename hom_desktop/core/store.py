@@ -15,19 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hom_desktop.core import backup, migrate
 from hom_desktop.core.config import Settings
-from hom_desktop.core.database import make_engine, make_session_factory, unit_of_work
+from hom_desktop.core.database import make_engine, make_session_factory, unit_of_work, writer
 
 
 @dataclass
 class Store:
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # read transactions
+    writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One user action: one session, one transaction."""
-        with unit_of_work(self.sessions) as session:
+        """One user action: one session, one transaction, holding SQLite's write lock from the
+        start so what it reads cannot change before it writes."""
+        with unit_of_work(self.writer_sessions) as session:
             yield session
 
     @contextmanager
@@ -61,4 +63,9 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
             )
     else:
         migrate.upgrade(engine)
-    return Store(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    return Store(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        writer_sessions=make_session_factory(writer(engine)),
+    )

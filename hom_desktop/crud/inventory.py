@@ -63,14 +63,21 @@ def insert_balances(session: Session, rows: list[dict[str, Any]]) -> None:
     bulk.insert_rows(session, StockBalance.__table__, rows)
 
 
-def update_balances(session: Session, rows: list[dict[str, Any]]) -> None:
-    """``rows`` hold ``b_id``, ``quantity`` and ``updated_at`` for existing balance rows."""
+def add_to_balances(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``rows`` hold ``b_id``, ``delta`` and ``updated_at`` for existing balance rows.
+
+    Relative updates (``quantity = quantity + delta``): even a writer that read a stale value
+    cannot overwrite another's change, and the table's CHECK refuses a negative result.
+    """
     if rows:
         table = StockBalance.__table__
         stmt = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values(quantity=bindparam("quantity"), updated_at=bindparam("updated_at"))
+            .values(
+                quantity=table.c.quantity + bindparam("delta"),
+                updated_at=bindparam("updated_at"),
+            )
         )
         session.connection().execute(stmt, rows)
 

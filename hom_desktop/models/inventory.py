@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hom_desktop.core.clock import utcnow
@@ -51,6 +51,7 @@ class StockBalance(IdMixin, Base):
             postgresql_where=text("batch_id IS NULL"),
         ),
         Index("ix_stock_balances_product", "product_id", "location_id", "quantity"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from hom_desktop.models.base import IdMixin, Money, SyncedMixin, UTCDateTime
 from hom_desktop.models.enums import OrderStatus, enum_column
@@ -30,6 +31,11 @@ class OrderHeaderMixin(SyncedMixin):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # Optimistic concurrency: UPDATE ... WHERE version = <the version read>.
+        return {"version_id_col": cls.version}
 
 
 class OrderLineMixin(IdMixin):

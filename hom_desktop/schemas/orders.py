@@ -16,6 +16,8 @@ from hom_desktop.models.enums import OrderLevel, OrderStatus
 from hom_desktop.schemas.base import PublicSchema, Schema
 from hom_desktop.schemas.inventory import MAX_QUANTITY
 
+MAX_LINES = 500  # keeps the largest order total well inside the money column
+
 
 class OrderLineIn(Schema):
     product_id: uuid.UUID
@@ -28,7 +30,7 @@ class OrderLineIn(Schema):
 class OrderCreateBase(Schema):
     order_date: date | None = Field(default=None, description="None means today")
     notes: str = Field(default="", max_length=500)
-    lines: list[OrderLineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class PrimaryOrderCreate(OrderCreateBase):
@@ -64,7 +66,7 @@ OrderCreate = PrimaryOrderCreate | SecondaryOrderCreate | TertiaryOrderCreate
 
 
 class OrderLinesReplace(Schema):
-    lines: list[OrderLineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class OrderCancel(Schema):

@@ -43,11 +43,21 @@ class UserCreate(Schema):
 
 
 class UserUpdate(Schema):
+    """Only the fields given change; ``site_id`` / ``geo_node_id`` given as None clear the scope,
+    the other fields cannot be cleared."""
+
     full_name: str | None = Field(default=None, max_length=120)
     roles: list[str] | None = Field(default=None, min_length=1)
     site_id: uuid.UUID | None = None
     geo_node_id: uuid.UUID | None = None
     active: bool | None = None
+
+    @field_validator("full_name", "roles", "active")
+    @classmethod
+    def _not_cleared(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be cleared")
+        return value
 
 
 class PasswordReset(Schema):

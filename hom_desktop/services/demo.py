@@ -31,6 +31,7 @@ from hom_desktop.core.clock import frozen_at, to_local, utcnow
 from hom_desktop.core.errors import DomainError, InsufficientStock
 from hom_desktop.core.ids import new_id
 from hom_desktop.core.store import Store
+from hom_desktop.crud import production as production_crud
 from hom_desktop.demo import catalog
 from hom_desktop.models.base import to_money
 from hom_desktop.models.enums import (
@@ -167,9 +168,10 @@ class _Loader:
         self.factory_products: dict[str, list[tuple[uuid.UUID, str, bool, int]]] = {}
         self.distributors: list[tuple[uuid.UUID, str, str, uuid.UUID]] = []  # id, code, site, stock
         self.retailers: list[tuple[uuid.UUID, str, uuid.UUID]] = []  # id, code, distributor
-        self.retailer_batches: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None]]] = (
-            defaultdict(list)
-        )
+        # what each retailer received: (product, batch, expires_on)
+        self.retailer_batches: dict[
+            uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None, date | None]]
+        ] = defaultdict(list)
         self.users: dict[str, uuid.UUID] = {}
         self.installation_id: uuid.UUID | None = None
         self.open_primary: list[tuple[uuid.UUID, str, date]] = []  # order, site, dispatch on
@@ -690,8 +692,12 @@ class _Loader:
             orders.confirm(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.dispatch(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.deliver(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
-            for entry in stock.ledger_for_voucher(self.s, voucher_id=order.id):
-                self.retailer_batches[retailer_id].append((entry.product_id, entry.batch_id))
+            entries = stock.ledger_for_voucher(self.s, voucher_id=order.id)
+            batches = production_crud.get_batches(self.s, (e.batch_id for e in entries))
+            expiry = {batch_id: b.expires_on for batch_id, b in batches.items()}
+            bought = self.retailer_batches[retailer_id]
+            bought.extend((e.product_id, e.batch_id, expiry.get(e.batch_id)) for e in entries)
+            del bought[:-12]  # a shop remembers its recent deliveries
 
     def tertiary_orders(self, day: date) -> None:
         """Sell-out: a sample of retailers record today's consumer sales, batch as printed."""
@@ -700,9 +706,12 @@ class _Loader:
         if not stocked:
             return
         for retailer_id, _code, dist_id in self.rng.sample(stocked, max(1, len(stocked) // 25)):
-            bought = self.retailer_batches[retailer_id]
+            # a shop sells what it still has in date
+            bought = [b for b in self.retailer_batches[retailer_id] if b[2] is None or b[2] >= day]
+            if not bought:
+                continue
             lines = []
-            for product_id, batch_id in self.rng.sample(bought, min(2, len(bought))):
+            for product_id, batch_id, _expires in self.rng.sample(bought, min(2, len(bought))):
                 lines.append(
                     {
                         "product_id": product_id,

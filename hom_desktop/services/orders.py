@@ -22,9 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from hom_desktop.core.clock import to_local, utcnow
 from hom_desktop.core.errors import (
+    Conflict,
     DomainError,
     IllegalTransition,
     InsufficientStock,
@@ -306,6 +308,7 @@ def create_order(
     site = _writing_site(session, ctx)
     data = validate(spec.create_schema, order_in)
     header = spec.resolve_header(session, data)
+    _check_seller_site(session, ctx, header.get("seller_location_id"))
     lines = _build_lines(session, spec, data.lines)
     order_date = data.order_date or local_today()
     n = site_crud.next_sequence_value(
@@ -333,7 +336,6 @@ def create_order(
         action="order.create",
         summary=f"created {spec.level.value} order {order.number}: {len(lines)} line(s), "
         f"total {order.total_amount}",
-        bump=False,
     )
     return order
 
@@ -350,6 +352,7 @@ def replace_lines(
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
+    _check_order_writer(ctx, order)
     if order.status != OrderStatus.DRAFT:
         raise IllegalTransition(
             f"the lines of {order.number} can be changed only while it is a draft; "
@@ -390,6 +393,7 @@ def confirm(
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
+    _check_order_writer(ctx, order)
     _check_transition(order, OrderStatus.CONFIRMED)
     order.confirmed_at = _stamp(on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CONFIRMED)
@@ -408,16 +412,24 @@ def dispatch(
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
+    _check_order_writer(ctx, order)
     _check_transition(order, OrderStatus.DISPATCHED)
-    day = on or local_today()
+    today = local_today()
+    day = on or today
     if day < order.order_date:
         raise DomainError(
             f"dispatch date {day.isoformat()} is before the order date "
             f"{order.order_date.isoformat()}",
             field="on",
         )
+    if day > today:
+        raise DomainError(
+            f"dispatch date {day.isoformat()} is in the future: record a dispatch when it happens",
+            field="on",
+        )
+    # Expiry is judged on the day the dispatch is entered: back-dating cannot ship expired stock.
     if order.seller_location_id is not None:
-        movements = _allocate(session, ctx=ctx, order=order, day=day)
+        movements = _allocate(session, ctx=ctx, order=order, day=today)
         stock.post(
             session,
             ctx=ctx,
@@ -427,6 +439,8 @@ def dispatch(
             voucher_no=order.number,
             reason=f"{spec.level.value} order dispatch",
         )
+    else:
+        _refuse_expired_fixed_batches(session, order=order, day=today)
     order.dispatched_at = _stamp(on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DISPATCHED)
 
@@ -445,6 +459,10 @@ def deliver(
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
+    if spec.level != OrderLevel.PRIMARY:
+        # A primary delivery is written by the site owning the distributor's stock point, and
+        # stock.post holds it to that; every other change belongs to the order's own site.
+        _check_order_writer(ctx, order)
     _check_transition(order, OrderStatus.DELIVERED)
     if spec.level == OrderLevel.PRIMARY:
         dispatched = [
@@ -484,6 +502,7 @@ def cancel(
     require(ctx, spec.permission)
     data = validate(OrderCancel, {"reason": reason})
     order = _load(session, spec, order_id)
+    _check_order_writer(ctx, order)
     _check_transition(order, OrderStatus.CANCELLED)
     order.cancelled_at = _stamp(on)
     order.cancel_reason = data.reason
@@ -592,6 +611,49 @@ def to_public(level: OrderLevel, order: Order) -> OrderPublic:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _check_order_writer(ctx: ActorContext, order: Order) -> None:
+    """The one-writer rule for orders: only the installation of the order's site changes it."""
+    if ctx.site_id is None:
+        raise WrongSite(
+            f"this installation is read-only (it writes for no site): order {order.number} is "
+            "changed by its own site's installation",
+            field="order_id",
+        )
+    if order.site_id != ctx.site_id:
+        raise WrongSite(
+            f"order {order.number} belongs to another site: only that site's installation "
+            "changes it, and its changes arrive here through sync",
+            field="order_id",
+        )
+
+
+def _check_seller_site(session: Session, ctx: ActorContext, location_id: uuid.UUID | None) -> None:
+    """An order sells from a location of the site writing it (that site will dispatch it)."""
+    if location_id is None:
+        return
+    location = site_crud.get_location(session, location_id)
+    if location is not None and location.site_id != ctx.site_id:
+        raise WrongSite(
+            f"location {location.code} belongs to another site: this site's orders sell from "
+            "its own locations",
+            field="seller_location_id",
+        )
+
+
+def _refuse_expired_fixed_batches(session: Session, *, order: Order, day: date) -> None:
+    """Lines that name their batch are held to its expiry even when no stock moves."""
+    fixed = [ln for ln in order.lines if ln.batch_id is not None]
+    batches = production_crud.get_batches(session, (ln.batch_id for ln in fixed))
+    for index, line in enumerate(order.lines):
+        batch = batches.get(line.batch_id) if line.batch_id else None
+        if batch is not None and _is_expired(batch, day):
+            raise DomainError(
+                f"batch {batch.code} expired on {batch.expires_on.isoformat()}: expired stock "
+                "cannot be dispatched",
+                field=f"lines.{index}.batch_id",
+            )
 
 
 def _writing_site(session: Session, ctx: ActorContext) -> Site:
@@ -704,12 +766,20 @@ def _changed(
     action: str,
     summary: str,
     changes: dict[str, tuple[Any, Any]] | None = None,
-    bump: bool = True,
 ) -> None:
-    """Every order change: a new version, a sync outbox row and an audit row, together."""
-    if bump:
-        order.version += 1
-    session.flush()
+    """Every order change: a new version, a sync outbox row and an audit row, together.
+
+    The version is the mapper's ``version_id_col``: the flush's UPDATE matches the version this
+    transaction read, so a concurrent change is refused instead of silently overwritten.
+    """
+    number = order.number  # read before the flush: a failed flush leaves the object unusable
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            f"order {number} was changed elsewhere meanwhile: reload it and try again",
+            field="order_id",
+        ) from None
     outbox_crud.add(
         session,
         entity=spec.entity,
@@ -729,11 +799,12 @@ def _changed(
 
 
 def _stamp(on: date | None) -> datetime:
-    """When a step happened: now, or the given business date at the current time of day."""
+    """When a step happened: now, or the given local business date at the current local time of
+    day, in UTC (the date is the clerk's calendar date, not a UTC date)."""
     now = utcnow()
-    if on is None or on == now.date():
+    if on is None or on == local_today():
         return now
-    return datetime.combine(on, now.time(), tzinfo=UTC)
+    return datetime.combine(on, to_local(now).timetz()).astimezone(UTC)
 
 
 def _fefo_key(batch: Batch) -> tuple[Any, ...]:

@@ -93,7 +93,9 @@ def post_log(
         stock.post(
             session,
             ctx=ctx,
-            movements=[stock.Movement(location.id, product.id, data.good_qty, log.batch_id)],
+            movements=[
+                stock.Movement(location.id, product.id, data.good_qty, log.batch_id, "site_id")
+            ],
             voucher_type=VoucherType.PRODUCTION,
             voucher_id=log.id,
             voucher_no=_voucher_no(site, data.production_date, data.shift.value),
@@ -349,13 +351,13 @@ def _check_writer(ctx: ActorContext, location: StockLocation) -> None:
         raise WrongSite(
             "this installation is read-only (it writes for no site): production at "
             f"{location.code} is written by the site that owns it",
-            field="location_id",
+            field="site_id",
         )
     if location.site_id != ctx.site_id:
         raise WrongSite(
             f"location {location.code} belongs to another site; this installation writes "
             "only its own site's production, and other sites' arrives through sync",
-            field="location_id",
+            field="site_id",
         )
 
 

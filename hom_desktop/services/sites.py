@@ -7,8 +7,10 @@ import uuid
 from sqlalchemy.orm import Session
 
 from hom_desktop.core.errors import DomainError, Duplicate, NotFound
+from hom_desktop.crud import geography as geography_crud
+from hom_desktop.crud import party as party_crud
 from hom_desktop.crud import site as site_crud
-from hom_desktop.models.enums import LocationKind, SiteKind
+from hom_desktop.models.enums import LocationKind, PartyKind, SiteKind
 from hom_desktop.models.site import Site, StockLocation
 from hom_desktop.models.store import Installation
 from hom_desktop.schemas.base import validate
@@ -23,6 +25,10 @@ def create_site(session: Session, *, ctx: ActorContext, site_in: SiteCreate | di
     data = validate(SiteCreate, site_in)
     if site_crud.get_site_by_code(session, data.code) is not None:
         raise Duplicate(f"site code {data.code} is already used", field="code")
+    if data.geo_node_id is not None and geography_crud.get(session, data.geo_node_id) is None:
+        raise NotFound(f"unknown geography node {data.geo_node_id}", field="geo_node_id")
+    if data.party_id is not None:
+        _distributor(session, data.party_id)
     site = site_crud.add_site(
         session,
         Site(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
@@ -49,6 +55,16 @@ def create_location(
         raise Duplicate(f"location code {data.code} is already used", field="code")
     if data.kind == LocationKind.DISTRIBUTOR_STOCK and data.party_id is None:
         raise DomainError("a distributor stock point needs its distributor", field="party_id")
+    if data.party_id is not None:
+        party = party_crud.get(session, data.party_id)
+        if party is None:
+            raise NotFound(f"unknown party {data.party_id}", field="party_id")
+        if data.kind == LocationKind.DISTRIBUTOR_STOCK and party.kind != PartyKind.DISTRIBUTOR:
+            raise DomainError(
+                f"{party.code} is a {party.kind.value}: a distributor stock point belongs to a "
+                "distributor",
+                field="party_id",
+            )
     location = site_crud.add_location(
         session,
         StockLocation(
@@ -64,6 +80,17 @@ def create_location(
         summary=f"created location {location.code}",
     )
     return location
+
+
+def _distributor(session: Session, party_id: uuid.UUID) -> None:
+    party = party_crud.get(session, party_id)
+    if party is None:
+        raise NotFound(f"unknown party {party_id}", field="party_id")
+    if party.kind != PartyKind.DISTRIBUTOR:
+        raise DomainError(
+            f"{party.code} is a {party.kind.value}: only a distributor's premises are a site",
+            field="party_id",
+        )
 
 
 def get_site(session: Session, site_id: uuid.UUID) -> Site:

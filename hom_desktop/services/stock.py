@@ -36,12 +36,17 @@ LEDGER_ENTITY = "stock_ledger"
 
 @dataclass(frozen=True)
 class Movement:
-    """One signed change of stock at a location (positive in, negative out)."""
+    """One signed change of stock at a location (positive in, negative out).
+
+    ``location_field`` is the caller's name for the location, so a refusal points at the field
+    the user filled in (``from_location_id``, ``site_id``…) rather than an internal name.
+    """
 
     location_id: uuid.UUID
     product_id: uuid.UUID
     quantity: int
     batch_id: uuid.UUID | None = None
+    location_field: str = "location_id"
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def post(
 
     inventory_crud.insert_ledger_rows(session, ledger_rows)
     updates = [
-        {"b_id": existing[k].id, "quantity": q, "updated_at": now}
+        {"b_id": existing[k].id, "delta": q - existing[k].quantity, "updated_at": now}
         for k, q in running.items()
         if k in existing and existing[k].quantity != q
     ]
@@ -132,7 +137,7 @@ def post(
         for k, q in running.items()
         if k not in existing
     ]
-    inventory_crud.update_balances(session, updates)
+    inventory_crud.add_to_balances(session, updates)
     inventory_crud.insert_balances(session, inserts)
     outbox_crud.add_many(session, entity=LEDGER_ENTITY, entity_ids=entry_ids, operation="insert")
     return PostResult(voucher_id=voucher_id, entry_ids=entry_ids, balances_after=balances_after)
@@ -142,21 +147,20 @@ def _check_movements(ctx, movements, locations, products, batches) -> None:
     for index, m in enumerate(movements):
         where = f"movements.{index}" if len(movements) > 1 else ""
         location = locations.get(m.location_id)
+        loc_field = _f(where, m.location_field)
         if location is None:
-            raise NotFound(
-                f"unknown stock location {m.location_id}", field=_f(where, "location_id")
-            )
+            raise NotFound(f"unknown stock location {m.location_id}", field=loc_field)
         if ctx.site_id is None:
             raise WrongSite(
                 "this installation is read-only (it writes for no site): stock at "
                 f"{location.code} is written by the site that owns it",
-                field=_f(where, "location_id"),
+                field=loc_field,
             )
         if location.site_id != ctx.site_id:
             raise WrongSite(
                 f"location {location.code} belongs to another site; this installation writes "
                 "only its own site's stock, and other sites' stock arrives through sync",
-                field=_f(where, "location_id"),
+                field=loc_field,
             )
         product = products.get(m.product_id)
         if product is None:
@@ -172,6 +176,11 @@ def _check_movements(ctx, movements, locations, products, batches) -> None:
                     field=_f(where, "batch_id"),
                 )
         else:
+            if not product.track_batches:
+                raise DomainError(
+                    f"product {product.sku} is not tracked by batch: leave the batch empty",
+                    field=_f(where, "batch_id"),
+                )
             batch = batches.get(m.batch_id)
             if batch is None:
                 raise NotFound(f"unknown batch {m.batch_id}", field=_f(where, "batch_id"))
@@ -220,8 +229,12 @@ def transfer(
     require(ctx, "stock.transfer")
     data = validate(TransferCreate, transfer_in)
     voucher_id = new_id()
-    out = Movement(data.from_location_id, data.product_id, -data.quantity, data.batch_id)
-    into = Movement(data.to_location_id, data.product_id, data.quantity, data.batch_id)
+    out = Movement(
+        data.from_location_id, data.product_id, -data.quantity, data.batch_id, "from_location_id"
+    )
+    into = Movement(
+        data.to_location_id, data.product_id, data.quantity, data.batch_id, "to_location_id"
+    )
     result = post(
         session,
         ctx=ctx,

@@ -20,9 +20,11 @@ from hom_desktop.core.errors import (
     AuthenticationFailed,
     Duplicate,
     NotFound,
+    PermissionDenied,
     ValidationFailed,
 )
 from hom_desktop.crud import audit as audit_crud
+from hom_desktop.crud import geography as geography_crud
 from hom_desktop.crud import site as site_crud
 from hom_desktop.crud import user as user_crud
 from hom_desktop.models.user import Permission, Role, User
@@ -70,6 +72,7 @@ def create_user(
     """Create a user. ``password_hash`` lets the demo loader reuse one hash for many users."""
     require(ctx, "users.manage")
     data = validate(UserCreate, user_in)
+    _check_scope(session, site_id=data.site_id, geo_node_id=data.geo_node_id)
     if user_crud.get_by_username(session, data.username) is not None:
         raise Duplicate(f"username {data.username!r} is already taken", field="username")
     user = User(
@@ -101,6 +104,7 @@ def update_user(
     require(ctx, "users.manage")
     data = validate(UserUpdate, user_in)
     user = _get(session, user_id)
+    _check_scope(session, site_id=data.site_id, geo_node_id=data.geo_node_id)
     fields = data.model_dump(exclude_unset=True, exclude={"roles"})
     changes = audit.diff(user, fields)
     for key, value in fields.items():
@@ -158,6 +162,16 @@ def unlock(session: Session, *, ctx: ActorContext, user_id: uuid.UUID) -> User:
         summary=f"unlocked {user.username}",
     )
     return user
+
+
+def _check_scope(
+    session: Session, *, site_id: uuid.UUID | None, geo_node_id: uuid.UUID | None
+) -> None:
+    """A user's scope must name a site and a geography node that exist."""
+    if site_id is not None and site_crud.get_site(session, site_id) is None:
+        raise NotFound(f"unknown site {site_id}", field="site_id")
+    if geo_node_id is not None and geography_crud.get(session, geo_node_id) is None:
+        raise NotFound(f"unknown geography node {geo_node_id}", field="geo_node_id")
 
 
 def _get(session: Session, user_id: uuid.UUID) -> User:
@@ -250,10 +264,26 @@ def authenticate(
 
 
 def context_for(session: Session, *, user: User) -> ActorContext:
-    """The acting context of a signed-in user on this installation."""
+    """The acting context of a signed-in user on this installation.
+
+    A user scoped to a site works on that site's installation (or reads on a manager's store);
+    signing in on another site's store would let them write that site's stock.
+    """
     installation = site_crud.get_installation(session)
     if installation is None:
         raise NotFound("this store has not been initialised: run 'hom-desktop init'")
+    if (
+        user.site_id is not None
+        and installation.site_id is not None
+        and user.site_id != installation.site_id
+    ):
+        home = site_crud.get_site(session, user.site_id)
+        here = site_crud.get_site(session, installation.site_id)
+        raise PermissionDenied(
+            f"{user.username} works at {home.code if home else 'another site'}; this store "
+            f"writes for {here.code if here else 'another site'}",
+            field="username",
+        )
     return ActorContext(
         installation_id=installation.id,
         site_id=installation.site_id,
