@@ -81,7 +81,13 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
         raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
     password = secrets.read(f"Password for {args.user}: ")
     with store.transaction() as session:
-        outcome = users.authenticate(session, username=args.user, password=password)
+        outcome = users.authenticate(
+            session,
+            username=args.user,
+            password=password,
+            lockout_attempts=store.settings.lockout_attempts,
+            lockout_minutes=store.settings.lockout_minutes,
+        )
     user = outcome.user_or_raise()
     with store.reader() as session:
         return users.context_for(session, user=user)
@@ -188,7 +194,10 @@ def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
     store = _open(args)
     try:
-        path = maintenance.backup_now(store, destination=Path(args.to) if args.to else None)
+        ctx = _sign_in(args, store, secrets)
+        path = maintenance.backup_now(
+            store, ctx=ctx, destination=Path(args.to) if args.to else None
+        )
     finally:
         store.close()
     out.write(f"backed up to {path}\n")
@@ -201,7 +210,14 @@ def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     if not args.yes:
         raise CliError("restore replaces the whole store: add --yes to confirm")
     settings = _settings(args)
-    safety = maintenance.restore(settings, source=Path(args.backup))
+    ctx = None
+    if maintenance.current_store_is_readable(settings):
+        store = open_store(settings, auto_backup=False)
+        try:
+            ctx = _sign_in(args, store, secrets)
+        finally:
+            store.close()
+    safety = maintenance.restore(settings, ctx=ctx, source=Path(args.backup))
     store = open_store(settings, auto_backup=False)  # brings an older backup up to the schema
     store.close()
     kept = f"; the replaced store was saved as {safety}" if safety.name else ""
@@ -450,7 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("verify", cmd_verify, "prove every stock balance equals the sum of its ledger entries")
 
-    p = add("backup", cmd_backup, "take an online backup (into the rolling set, or --to FILE)")
+    p = add(
+        "backup",
+        cmd_backup,
+        "take an online backup (into the rolling set, or --to FILE); "
+        "the acting --user needs store.backup",
+    )
     p.add_argument("--to", help="write the backup to this file instead")
 
     p = add("restore", cmd_restore, "replace the store with a backup (the current one is kept)")

@@ -111,6 +111,8 @@ def test_a_malformed_csv_row_is_reported_with_its_line_and_nothing_is_written(
 def test_backup_and_restore_round_trip(store_dir, tmp_path):
     target = tmp_path / "copy.sqlite3"
     code, text = run(store_dir, "backup", "--to", str(target))
+    assert code == 2 and not target.exists()  # backups need a user with store.backup
+    code, text = run(store_dir, *as_admin("backup", "--to", str(target)), stdin=f"{ADMIN_PW}\n")
     assert code == 0 and target.exists()
     run(
         store_dir,
@@ -121,6 +123,8 @@ def test_backup_and_restore_round_trip(store_dir, tmp_path):
     code, text = run(store_dir, "restore", str(target))
     assert code == 2  # without --yes
     code, text = run(store_dir, "restore", str(target), "--yes")
+    assert code == 2  # restoring over a working store needs store.backup
+    code, text = run(store_dir, *as_admin("restore", str(target), "--yes"), stdin=f"{ADMIN_PW}\n")
     assert code == 0, text
     assert "later" not in run(store_dir, "user", "list")[1]
     assert "before-restore" in text
@@ -129,13 +133,30 @@ def test_backup_and_restore_round_trip(store_dir, tmp_path):
 def test_restore_refuses_a_file_that_is_not_a_store(store_dir, tmp_path, capsys):
     junk = tmp_path / "junk.sqlite3"
     junk.write_text("not a database")
-    code, _ = run(store_dir, "restore", str(junk), "--yes")
+    code, _ = run(store_dir, *as_admin("restore", str(junk), "--yes"), stdin=f"{ADMIN_PW}\n")
     assert code == 2
     assert "not" in capsys.readouterr().err
 
 
+def test_restore_after_the_store_was_lost_needs_no_sign_in(store_dir, tmp_path):
+    target = tmp_path / "copy.sqlite3"
+    run(store_dir, *as_admin("backup", "--to", str(target)), stdin=f"{ADMIN_PW}\n")
+    (store_dir / "hom.sqlite3").write_bytes(b"disk trouble")
+    code, text = run(store_dir, "restore", str(target), "--yes")
+    assert code == 0, text
+    assert run(store_dir, "verify")[0] == 0
+
+
+def test_cli_sign_in_follows_the_lockout_settings(store_dir, monkeypatch, capsys):
+    monkeypatch.setenv("HOM_LOCKOUT_ATTEMPTS", "2")
+    run(store_dir, *as_admin("export", "products"), stdin="wrong-1\n")
+    assert "1 attempt left" in capsys.readouterr().err
+    run(store_dir, *as_admin("export", "products"), stdin="wrong-2\n")
+    assert "now locked" in capsys.readouterr().err
+
+
 def test_backup_into_the_rolling_set(store_dir):
-    code, text = run(store_dir, "backup")
+    code, text = run(store_dir, *as_admin("backup"), stdin=f"{ADMIN_PW}\n")
     assert code == 0
     assert (store_dir / "backups").exists() and "backed up to" in text
 

@@ -34,6 +34,7 @@ from tests.utils.order_builders import (
     add_retailer,
     make_chain,
     receive,
+    refused,
     snapshot,
 )
 
@@ -101,15 +102,9 @@ def _tertiary(w: World, *lines: tuple[uuid.UUID, int], **kw) -> dict:
 
 
 def _refused(kit, action, *, ctx=None):
-    """Run ``action(session, ctx)`` in its own transaction; return the error it raised and
-    prove nothing was written (ledger, outbox, audit, orders, lines, sequences)."""
-    with kit.store.reader() as s:
-        before = snapshot(s)
-    with pytest.raises(Exception) as caught, kit.session() as s:
-        action(s, ctx or kit.ctx)
-    with kit.store.reader() as s:
-        assert snapshot(s) == before
-    return caught.value
+    """Run ``action(session, ctx)``; return the error it raised and prove nothing was written
+    (ledger, outbox, audit, orders, lines, sequences), not even before the refusal."""
+    return refused(kit.store, action, ctx or kit.ctx)
 
 
 def _create(kit, level, data, ctx=None):
@@ -959,3 +954,12 @@ def test_get_by_number_and_page_orders(kit, world) -> None:
         with pytest.raises(NotFound) as missing:
             orders.get_order(s, level=P, order_id=uuid.uuid4())
         assert missing.value.field == "order_id"
+
+
+def test_the_refusal_check_catches_a_service_that_writes_before_refusing(kit, world) -> None:
+    def writes_then_refuses(s, c) -> None:
+        orders.create_order(s, ctx=c, level=P, order_in=_primary(world))
+        raise DomainError("refused after writing")
+
+    with pytest.raises(AssertionError, match="wrote before it refused"):
+        _refused(kit, writes_then_refuses)

@@ -36,6 +36,8 @@ def backup_file(source: Path, destination: Path) -> Path:
     try:
         with dst:
             src.backup(dst)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"cannot back up {source}: {exc}") from None
     finally:
         dst.close()
         src.close()
@@ -51,6 +53,15 @@ def rolling_backup(source: Path, backup_dir: Path, *, keep: int, label: str = ""
     for old in list_backups(backup_dir)[keep:]:
         old.unlink(missing_ok=True)
     return made
+
+
+def raw_copy(source: Path, backup_dir: Path, *, label: str) -> Path:
+    """A byte-for-byte copy of a file that SQLite cannot read (kept beside the backups)."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    target = backup_dir / f"{label}-{stamp}.sqlite3"
+    shutil.copyfile(source, target)
+    return target
 
 
 def list_backups(backup_dir: Path) -> list[Path]:

@@ -9,12 +9,15 @@ import sqlite_utils
 
 from hom_desktop.core import backup
 from hom_desktop.core.config import Settings
-from hom_desktop.core.errors import DomainError
+from hom_desktop.core.errors import DomainError, PermissionDenied
 from hom_desktop.core.store import Store
+from hom_desktop.services.context import ActorContext
+from hom_desktop.services.permissions import require
 
 
-def backup_now(store: Store, *, destination: Path | None = None) -> Path:
+def backup_now(store: Store, *, ctx: ActorContext, destination: Path | None = None) -> Path:
     """A consistent copy of the live store: to ``destination``, or into the rolling set."""
+    require(ctx, "store.backup")
     try:
         if destination is not None:
             if destination.is_dir():
@@ -29,25 +32,46 @@ def backup_now(store: Store, *, destination: Path | None = None) -> Path:
         raise DomainError(str(exc), field="store") from None
 
 
-def restore(settings: Settings, *, source: Path) -> Path:
+def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Path:
     """Replace the store (closed) with ``source``; the replaced store is kept as a backup first.
 
-    Returns the path of that safety copy.
+    ``ctx`` is the user who signed in to the current store, who needs ``store.backup``; it may be
+    None only when there is no readable store to protect (restoring after a loss or corruption).
+    Returns the path of the safety copy.
     """
+    if ctx is not None:
+        require(ctx, "store.backup")
+    elif current_store_is_readable(settings):
+        raise PermissionDenied(
+            "restoring over a working store needs a user with the permission 'store.backup'",
+            field="user",
+        )
     try:
         backup.check_is_store(source)
         safety = Path()
-        if settings.store_path.exists():
+        if current_store_is_readable(settings):
             safety = backup.rolling_backup(
                 settings.store_path,
                 settings.backup_dir,
                 keep=settings.backups_kept + 1,
                 label="before-restore",
             )
+        elif settings.store_path.exists():
+            # Unreadable: keep its bytes as they are, for whoever investigates later.
+            safety = backup.raw_copy(settings.store_path, settings.backup_dir, label="unreadable")
         backup.restore_file(source, settings.store_path)
         return safety
     except backup.BackupError as exc:
         raise DomainError(str(exc), field="backup") from None
+
+
+def current_store_is_readable(settings: Settings) -> bool:
+    """True when the data folder holds a HOM store that opens (so it has users to sign in)."""
+    try:
+        backup.check_is_store(settings.store_path)
+    except backup.BackupError:
+        return False
+    return True
 
 
 def list_backups(settings: Settings) -> list[Path]:

@@ -31,6 +31,7 @@ from hom_desktop.models import (
     TertiaryOrderLine,
 )
 from hom_desktop.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind
+from hom_desktop.models.store import DocumentSequence
 from hom_desktop.services import stock
 from hom_desktop.services.context import ActorContext
 from tests.utils.builders import StoreKit, add_location, add_site
@@ -38,6 +39,7 @@ from tests.utils.builders import StoreKit, add_location, add_site
 _seq = itertools.count(1)
 
 COUNTED = {
+    "sequences": DocumentSequence,
     "ledger": StockLedgerEntry,
     "outbox": OutboxEntry,
     "audit": AuditEntry,
@@ -53,11 +55,39 @@ COUNTED = {
 
 
 def snapshot(session: Session) -> dict[str, int]:
-    """Row counts of every table a refused call must leave alone."""
-    return {
+    """Row counts of every table a refused call must leave alone (and the sequences' values)."""
+    counts = {
         name: session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in COUNTED.items()
     }
+    counts["sequence_total"] = (
+        session.scalar(select(func.coalesce(func.sum(DocumentSequence.last_value), 0))) or 0
+    )
+    return counts
+
+
+def refused(store, action, ctx) -> Exception:
+    """Run ``action(session, ctx)``; return the error it raised, and prove the service refused
+    before writing anything: the counts are compared inside the same transaction, after the
+    error and before the rollback (a rollback alone would hide a write-then-refuse service)."""
+    session = store.writer_sessions()
+    try:
+        session.begin()
+        before = snapshot(session)
+        try:
+            action(session, ctx)
+        except Exception as exc:
+            caught = exc
+        else:
+            raise AssertionError("the call was expected to be refused")
+        if session.is_active:  # a database error leaves nothing to count in this transaction
+            assert snapshot(session) == before, "the service wrote before it refused"
+    finally:
+        session.rollback()
+        session.close()
+    with store.reader() as s:
+        assert snapshot(s) == before
+    return caught
 
 
 def add_territory(session: Session) -> uuid.UUID:
