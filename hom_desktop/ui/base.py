@@ -1,0 +1,183 @@
+"""What every screen shares: the signed-in session, the base view, small widget helpers.
+
+Views are clients of the services and nothing else: they read through ``store.reader()``, write
+through ``run_action`` (one transaction per user action) and announce what they changed with
+``app.notify("stock")``. Each view decides for itself what to redraw when it hears of a change:
+it marks itself stale, and reloads when it is next on screen (after Anki's operations).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from sqlalchemy.orm import Session
+
+from hom_desktop.core.config import Settings
+from hom_desktop.core.store import Store
+from hom_desktop.services.context import ActorContext
+from hom_desktop.ui import theme
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is signed in, as plain data read once at sign-in."""
+
+    user_id: uuid.UUID
+    username: str
+    full_name: str
+    site_id: uuid.UUID | None
+    site_code: str
+    site_name: str
+    installation_name: str
+    currency: str
+
+
+class AppSession(QObject):
+    """The signed-in user's store, context and change notifications, shared by every view."""
+
+    changed = Signal(str)
+    """A domain name ("stock", "products", "users", …) after a write to it."""
+
+    def __init__(
+        self, *, store: Store, settings: Settings, ctx: ActorContext, who: SignedIn
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.ctx = ctx
+        self.who = who
+
+    def can(self, permission: str) -> bool:
+        return self.ctx.can(permission)
+
+    def notify(self, *domains: str) -> None:
+        for domain in domains:
+            self.changed.emit(domain)
+
+    def run_action(self, action: Callable[[Session], T]) -> T:
+        """One user action: one transaction, committed when ``action`` returns, rolled back
+        entirely when it raises (the caller shows the DomainError and keeps what was typed)."""
+        with self.store.transaction() as session:
+            return action(session)
+
+    def read(self, query: Callable[[Session], T]) -> T:
+        with self.store.reader() as session:
+            return query(session)
+
+
+class BaseView(QWidget):
+    """A screen of the main window."""
+
+    key = ""
+    title = ""
+    icon_name = ""
+    permissions: frozenset[str] = frozenset()
+    """The view is shown to users holding any of these."""
+    watches: frozenset[str] = frozenset()
+    """Domains whose changes make this view's data stale."""
+
+    def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.stale = False
+        self._actions: list[QAction] = []
+        app.changed.connect(self._heard_change)
+
+    @classmethod
+    def allowed(cls, ctx: ActorContext) -> bool:
+        return any(ctx.can(p) for p in cls.permissions)
+
+    def _heard_change(self, domain: str) -> None:
+        if domain in self.watches:
+            self.stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def refresh(self) -> None:
+        """Reload what is shown from the store."""
+        self.stale = False
+
+    def activated(self) -> None:
+        """Called when the view comes on screen."""
+        if self.stale:
+            self.refresh()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Put the keyboard where the user starts typing on this screen."""
+
+    def view_actions(self) -> list[QAction]:
+        """The actions shown in the main window's Actions menu while this view is current."""
+        return list(self._actions)
+
+    def action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        *,
+        icon: str = "",
+        shortcut: str | QKeySequence.StandardKey | None = None,
+        tip: str = "",
+        enabled: bool = True,
+    ) -> QAction:
+        act = QAction(theme.icon(icon) if icon else theme.icon("none"), text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if tip or shortcut is not None:
+            keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
+        act.setEnabled(enabled)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.addAction(act)
+        self._actions.append(act)
+        return act
+
+
+def button_for(action: QAction, *, primary: bool = False) -> QPushButton:
+    """A push button that triggers ``action`` and follows its enabled state and text."""
+    btn = QPushButton(action.icon(), action.text())
+    btn.setToolTip(action.toolTip())
+    btn.setEnabled(action.isEnabled())
+    btn.clicked.connect(action.trigger)
+    action.changed.connect(lambda: (btn.setEnabled(action.isEnabled()), btn.setText(action.text())))
+    if primary:
+        btn.setProperty("primary", True)
+    return btn
+
+
+def hbox(*items: QWidget | int | None, margins: bool = False) -> QHBoxLayout:
+    """A row of widgets; an int adds that much stretch, None adds stretch 1."""
+    row = QHBoxLayout()
+    if not margins:
+        row.setContentsMargins(0, 0, 0, 0)
+    for item in items:
+        if item is None:
+            row.addStretch(1)
+        elif isinstance(item, int):
+            row.addStretch(item)
+        else:
+            row.addWidget(item)
+    return row
+
+
+def title_label(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setProperty("role", "title")
+    return lab
+
+
+def info_banner() -> QLabel:
+    lab = QLabel()
+    lab.setProperty("role", "banner-info")
+    lab.setWordWrap(True)
+    lab.hide()
+    return lab

@@ -1,0 +1,445 @@
+"""Building blocks of every form: field rows that show a service's error beside the field,
+pickers for products and locations, and keyboard habits for fast entry.
+
+A service raises a ``DomainError`` naming a field (``quantity``, ``movements.0.location_id``,
+``sku``); ``FormErrors.show`` puts the message under the widget bound to that name and outlines
+it, or, for a field the form does not show, in a banner at the top. What the user typed stays.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QRegularExpression,
+    QStringListModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hom_desktop.core.errors import DomainError, ValidationFailed
+from hom_desktop.core.store import Store
+from hom_desktop.models.enums import LocationKind
+from hom_desktop.services import reports, sites
+from hom_desktop.services.reports import ProductChoice
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
+
+
+def label(text: str, role: str = "", *, wrap: bool = False) -> QLabel:
+    lab = QLabel(text)
+    if role:
+        lab.setProperty("role", role)
+    lab.setWordWrap(wrap)
+    return lab
+
+
+def find_data(combo: QComboBox, value: Any) -> int:
+    """The index of the item whose data equals ``value``, or -1.
+
+    ``QComboBox.findData`` compares Python objects (UUIDs, enums) by identity, not equality.
+    """
+    for i in range(combo.count()):
+        if combo.itemData(i) == value:
+            return i
+    return -1
+
+
+def select_data(combo: QComboBox, value: Any) -> bool:
+    i = find_data(combo, value)
+    if i >= 0:
+        combo.setCurrentIndex(i)
+    return i >= 0
+
+
+def error_pairs(exc: BaseException) -> list[tuple[str | None, str]]:
+    """(field, message) pairs of an error (a schema failure may name several fields)."""
+    if isinstance(exc, ValidationFailed):
+        return [(f, m) for f, m in exc.errors]
+    if isinstance(exc, DomainError):
+        return [(exc.field, exc.message)]
+    return [(None, f"{type(exc).__name__}: {exc}")]
+
+
+def _changed_signal(widget: QWidget) -> Any:
+    if isinstance(widget, QLineEdit):
+        return widget.textEdited
+    if isinstance(widget, QComboBox):
+        return widget.currentIndexChanged
+    if isinstance(widget, QAbstractSpinBox) and hasattr(widget, "valueChanged"):
+        return widget.valueChanged
+    if isinstance(widget, QDateEdit):
+        return widget.dateChanged
+    if isinstance(widget, QPlainTextEdit):
+        return widget.textChanged
+    if isinstance(widget, QCheckBox):
+        return widget.toggled
+    return None
+
+
+class FormErrors:
+    """Field name -> widget and its error label; shows and clears service errors."""
+
+    def __init__(self, banner: QLabel) -> None:
+        self.banner = banner
+        self.banner.setProperty("role", "banner-error")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self._fields: dict[str, tuple[QWidget, QLabel, str]] = {}
+
+    def bind(self, names: str | Iterable[str], widget: QWidget, error_label: QLabel, title: str):
+        """Errors naming any of ``names`` are shown under ``widget``."""
+        for name in [names] if isinstance(names, str) else names:
+            self._fields[name] = (widget, error_label, title)
+        signal = _changed_signal(widget)
+        if signal is not None:
+            signal.connect(lambda *_: self.clear_field(widget))
+
+    def error_text(self, name: str) -> str:
+        """The message shown under the field bound to ``name`` ("" when none)."""
+        found = self._lookup(name)
+        if found is None or found[1].isHidden():
+            return ""
+        return found[1].text()
+
+    def _lookup(self, name: str | None) -> tuple[QWidget, QLabel, str] | None:
+        if not name:
+            return None
+        if name in self._fields:
+            return self._fields[name]
+        last = name.rsplit(".", 1)[-1]
+        return self._fields.get(last)
+
+    def clear(self) -> None:
+        self.banner.hide()
+        self.banner.setText("")
+        for widget, lab, _ in self._fields.values():
+            self._set_invalid(widget, lab, None)
+
+    def clear_field(self, widget: QWidget) -> None:
+        for w, lab, _ in self._fields.values():
+            if w is widget:
+                self._set_invalid(w, lab, None)
+
+    def show(self, exc: BaseException) -> None:
+        """Put each error beside its field (or in the banner) and focus the first such field."""
+        self.clear()
+        unplaced: list[str] = []
+        first: QWidget | None = None
+        for field, message in error_pairs(exc):
+            found = self._lookup(field)
+            if found is None:
+                name = (field or "").rsplit(".", 1)[-1].replace("_", " ")
+                unplaced.append(f"{name}: {message}" if name else message)
+                continue
+            widget, lab, _title = found
+            self._set_invalid(widget, lab, message)
+            first = first or widget
+        if unplaced:
+            self.banner.setText("Not saved — " + "\n".join(unplaced))
+            self.banner.show()
+        self._make_room()
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            if isinstance(first, QLineEdit):
+                first.selectAll()
+
+    def show_message(self, text: str) -> None:
+        self.clear()
+        self.banner.setText(text)
+        self.banner.show()
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """Grow a dialog so wrapped messages get their height instead of overlapping the next
+        row (a top-level window does not grow for a label's height-for-width by itself)."""
+        window = self.banner.window()
+        if isinstance(window, QDialog) and window.isVisible():
+            layout = window.layout()
+            if layout is not None:
+                layout.activate()
+            width = window.width()
+            height = window.heightForWidth(width) if window.hasHeightForWidth() else -1
+            hint = window.sizeHint()
+            window.resize(width, max(window.height(), height, hint.height()))
+
+    @staticmethod
+    def _set_invalid(widget: QWidget, lab: QLabel, message: str | None) -> None:
+        widget.setProperty("invalid", message is not None)
+        repolish(widget)
+        lab.setText(message or "")
+        lab.setVisible(message is not None)
+
+
+class Form(QWidget):
+    """A QFormLayout whose rows carry an error line, with a banner above for other errors."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.banner = QLabel()
+        outer.addWidget(self.banner)
+        self.layout_ = QFormLayout()
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(self.layout_)
+        self.errors = FormErrors(self.banner)
+        self.inputs: list[QWidget] = []
+
+    def add(self, names: str | Sequence[str], title: str, widget: QWidget) -> QWidget:
+        """A row ``title: widget``; errors naming ``names`` appear under it."""
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        err = label("", "error", wrap=True)
+        err.hide()
+        column.addWidget(err)
+        self.layout_.addRow(title, holder)
+        self.errors.bind(names, widget, err, title)
+        self.inputs.append(widget)
+        return widget
+
+    def add_plain(self, title: str, widget: QWidget) -> QWidget:
+        self.layout_.addRow(title, widget)
+        return widget
+
+
+class EnterMovesFocus(QObject):
+    """Return/Enter in a field moves to the next field, as on a paper form."""
+
+    def __init__(self, parent: QWidget, widgets: Sequence[QWidget]) -> None:
+        super().__init__(parent)
+        self._widgets = list(widgets)
+        for w in self._widgets:
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            plain = event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            )
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+                if isinstance(obj, QPushButton):
+                    obj.click()
+                    return True
+                if isinstance(obj, QLineEdit):
+                    comp = obj.completer()
+                    if comp is not None and comp.popup().isVisible():
+                        return False
+                if isinstance(obj, QComboBox) and obj.view().isVisible():
+                    return False
+                if obj in self._widgets:
+                    i = self._widgets.index(obj)  # type: ignore[arg-type]
+                    for nxt in self._widgets[i + 1 :]:
+                        if nxt.isEnabled() and nxt.isVisible():
+                            nxt.setFocus(Qt.FocusReason.TabFocusReason)
+                            if isinstance(nxt, QLineEdit):
+                                nxt.selectAll()
+                            return True
+                    self.parent().focusNextChild()  # type: ignore[union-attr]
+                    return True
+        return False
+
+
+def debounce(parent: QObject, msec: int, fn: Callable[[], None]) -> QTimer:
+    """A single-shot timer: ``timer.start()`` on every keystroke runs ``fn`` once typing pauses."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(msec)
+    timer.timeout.connect(fn)
+    return timer
+
+
+class QuantityEdit(QLineEdit):
+    """A whole number typed the way clerks type: empty until typed, digits only, no spin arrows.
+
+    The range is the service's to check (it names the field and the limit when it refuses).
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, max_digits: int = 9) -> None:
+        super().__init__(parent)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(rf"\d{{0,{max_digits}}}")))
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setPlaceholderText("0")
+
+    def value(self) -> int | None:
+        text = self.text().strip()
+        return int(text) if text else None
+
+    def setValue(self, value: int | None) -> None:
+        self.setText("" if value is None else str(value))
+
+
+class ProductPicker(QLineEdit):
+    """A product chosen by typing its SKU or part of its name, with completion from SQL.
+
+    The text is resolved to a product when the form is saved (``resolve(session)``), so a clerk
+    who types a whole SKU and moves on never has to touch the list.
+    """
+
+    productChosen = Signal(object)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._choices: dict[str, ProductChoice] = {}
+        self._chosen: ProductChoice | None = None
+        self.setPlaceholderText("SKU or name")
+        self.setClearButtonEnabled(True)
+        self._list = QStringListModel(self)
+        completer = QCompleter(self._list, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(12)
+        completer.activated[str].connect(self._picked)
+        self.setCompleter(completer)
+        self._timer = debounce(self, 120, self.refresh_choices)
+        self.textEdited.connect(self._typed)
+
+    def _typed(self, _text: str) -> None:
+        self._chosen = None
+        self._timer.start()
+
+    def refresh_choices(self) -> None:
+        """Ask SQL for the products matching what is typed (a few dozen at most)."""
+        text = self.text().strip()
+        with self._store.reader() as s:
+            found = reports.product_choices(s, search=text, limit=30)
+        self._choices = {c.label: c for c in found}
+        self._list.setStringList(list(self._choices))
+        if text and self.hasFocus() and found:
+            self.completer().complete()
+
+    def _picked(self, text: str) -> None:
+        choice = self._choices.get(text)
+        if choice is not None:
+            self._chosen = choice
+            self.productChosen.emit(choice)
+
+    def set_product(self, choice: ProductChoice | None) -> None:
+        self._chosen = choice
+        self.setText(choice.label if choice else "")
+        if choice:
+            self.productChosen.emit(choice)
+
+    @property
+    def chosen(self) -> ProductChoice | None:
+        return self._chosen
+
+    def resolve(self, session: Any) -> ProductChoice | None:
+        """The product meant by the text (None when empty); raises NotFound naming product_id."""
+        if self._chosen is not None and self.text() == self._chosen.label:
+            return self._chosen
+        if not self.text().strip():
+            return None
+        choice = reports.find_product(session, text=self.text())
+        self._chosen = choice
+        self.setText(choice.label)
+        return choice
+
+
+@dataclass(frozen=True)
+class _SiteEntry:
+    site_id: uuid.UUID
+
+
+class LocationCombo(QComboBox):
+    """Stock locations (of one site, or all), shown as "CODE — name", data = location id."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        site_id: uuid.UUID | None = None,
+        any_label: str | None = None,
+        prefer_site_id: uuid.UUID | None = None,
+        own_site: tuple[uuid.UUID, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``site_id`` lists one site's locations; ``prefer_site_id`` starts on that site's
+        first location (a clerk's own stock before other sites'); ``own_site`` (id, label) adds
+        an entry for all of that site's locations, selected at first."""
+        super().__init__(parent)
+        self._store = store
+        self._site_id = site_id
+        self._any_label = any_label
+        self._own_site = own_site
+        self.reload()
+        if own_site is not None:
+            self.setCurrentIndex(1 if any_label is not None else 0)
+        if prefer_site_id is not None and any_label is None:
+            # The site's own stores first, then the distributor stock points it keeps.
+            mine = sorted(
+                (kind == LocationKind.DISTRIBUTOR_STOCK, i)
+                for i, (loc, (site, kind)) in enumerate(self._sites.items())
+                if site == prefer_site_id
+            )
+            if mine:
+                self.setCurrentIndex(mine[0][1] + (0 if any_label is None else 1))
+
+    def reload(self) -> None:
+        current = self.location_id()
+        self.blockSignals(True)
+        self.clear()
+        if self._any_label is not None:
+            self.addItem(self._any_label, None)
+        if self._own_site is not None:
+            self.addItem(self._own_site[1], _SiteEntry(self._own_site[0]))
+        with self._store.reader() as s:
+            rows = [
+                (loc.id, f"{loc.code} — {loc.name}", (loc.site_id, loc.kind))
+                for loc in sites.list_locations(s, site_id=self._site_id)
+                if loc.active
+            ]
+        self._sites = {loc_id: owner for loc_id, _text, owner in rows}
+        for loc_id, text, _owner in rows:
+            self.addItem(text, loc_id)
+        self.blockSignals(False)
+        if current is not None:
+            self.select(current)
+
+    def location_id(self) -> uuid.UUID | None:
+        data = self.currentData()
+        return data if isinstance(data, uuid.UUID) else None
+
+    def site_id(self) -> uuid.UUID | None:
+        """The site whose locations are chosen together (the ``own_site`` entry), if it is."""
+        data = self.currentData()
+        return data.site_id if isinstance(data, _SiteEntry) else None
+
+    def select(self, location_id: uuid.UUID | None) -> bool:
+        return select_data(self, location_id)

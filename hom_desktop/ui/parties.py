@@ -1,0 +1,394 @@
+"""Parties: distributors and retailers per territory, the same way as products.
+
+The table pages and sorts in SQL (``parties.page_parties``); picking a zone or region in the
+territory filter shows every party below it. The form writes through ``parties.create_party``
+and ``parties.update_party``, which check the territory and distributor rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hom_desktop.core.errors import DomainError, ValidationFailed
+from hom_desktop.models.enums import GeoLevel, PartyKind
+from hom_desktop.schemas.party import PartyPublic
+from hom_desktop.services import parties, reports
+from hom_desktop.services.reports import GeoChoice
+from hom_desktop.ui import csv_import
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, find_data, label
+from hom_desktop.ui.table_model import (
+    ALIGN_CENTER,
+    Column,
+    PagedTableModel,
+    RowStyle,
+    make_table,
+    offset_pager,
+)
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    party: PartyPublic
+    territory: str
+    distributor: str
+
+
+PARTY_COLUMNS = [
+    Column("Code", lambda r: r.party.code, "code", width_chars=9),
+    Column("Name", lambda r: r.party.name, "name", width_chars=16, tooltip=lambda r: r.party.name),
+    Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=9),
+    Column("Territory", lambda r: r.territory, width_chars=16, tooltip=lambda r: r.territory),
+    Column("Distributor", lambda r: r.distributor, width_chars=14, tooltip=lambda r: r.distributor),
+    Column("Phone", lambda r: r.party.phone, "phone", width_chars=13),
+    Column(
+        "Active", lambda r: "yes" if r.party.active else "no", "active", ALIGN_CENTER, width_chars=4
+    ),
+]
+
+KIND_FILTERS = [
+    ("All parties", None),
+    ("Distributors", PartyKind.DISTRIBUTOR),
+    ("Retailers", PartyKind.RETAILER),
+]
+ACTIVE_FILTERS = [("Active and inactive", None), ("Active", True), ("Inactive", False)]
+
+
+def _style(r: PartyRow) -> RowStyle | None:
+    return None if r.party.active else RowStyle(foreground=QColor("#7b8794"))
+
+
+def fill_geo_combo(
+    combo: QComboBox, nodes: list[GeoChoice], *, only: GeoLevel | None, any_label: str | None
+) -> None:
+    """Nodes in tree order, indented by level (or only one level's nodes, flat)."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    if any_label is not None:
+        combo.addItem(any_label, None)
+    by_parent: dict[uuid.UUID | None, list[GeoChoice]] = {}
+    for n in nodes:
+        by_parent.setdefault(n.parent_id, []).append(n)
+
+    def walk(parent: uuid.UUID | None, depth: int) -> None:
+        for n in sorted(by_parent.get(parent, []), key=lambda x: x.name.lower()):
+            if only is None:
+                combo.addItem("   " * depth + f"{n.name} ({n.code})", n.id)
+            elif n.level == only:
+                combo.addItem(f"{n.name} ({n.code})", n.id)
+            walk(n.id, depth + 1)
+
+    walk(None, 0)
+    i = find_data(combo, current)
+    combo.setCurrentIndex(max(i, 0))
+    combo.blockSignals(False)
+
+
+class PartiesView(BaseView):
+    key = "parties"
+    title = "Parties"
+    icon_name = "parties"
+    permissions = frozenset({"parties.manage", "orders.view"})
+    watches = frozenset({"parties", "geography"})
+
+    def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
+        super().__init__(app, parent)
+        self.dialog: Any = None
+        self.editing: PartyPublic | None = None
+        self.geo: dict[uuid.UUID, GeoChoice] = {}
+        manage = app.can("parties.manage")
+        self.new_action = self.action(
+            "&New party", self.new_party, icon="add", shortcut="Ctrl+N", enabled=manage
+        )
+        self.save_action = self.action(
+            "&Save party", self.save, icon="save", shortcut="Ctrl+S", enabled=manage
+        )
+        self.import_action = self.action(
+            "&Import CSV…",
+            self.open_import,
+            icon="import",
+            shortcut="Ctrl+I",
+            enabled=manage and app.can("data.import"),
+        )
+        self.export_action = self.action(
+            "E&xport CSV…", self.export, icon="export", enabled=app.can("data.export")
+        )
+        self.find_action = self.action(
+            "&Find party", self.focus_first, icon="search", shortcut="Ctrl+F"
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(
+            hbox(
+                title_label("Distributors and retailers"),
+                None,
+                button_for(self.import_action),
+                button_for(self.export_action),
+            )
+        )
+        self.banner = info_banner()
+        layout.addWidget(self.banner)
+        self.search = QLineEdit()
+        self.search.setObjectName("party-search")
+        self.search.setPlaceholderText("Search code or name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
+        self.kind_filter = QComboBox()
+        for text, value in KIND_FILTERS:
+            self.kind_filter.addItem(text, value)
+        self.territory_filter = QComboBox()
+        self.territory_filter.setObjectName("party-territory-filter")
+        self.active_filter = QComboBox()
+        for text, value in ACTIVE_FILTERS:
+            self.active_filter.addItem(text, value)
+        self.count_label = label("", "hint")
+        layout.addLayout(
+            hbox(
+                self.search,
+                self.kind_filter,
+                self.territory_filter,
+                self.active_filter,
+                None,
+                self.count_label,
+            )
+        )
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = PagedTableModel(PARTY_COLUMNS, row_style=_style, sort_column=0)
+        self.table = make_table(self.model, object_name="parties-table")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self._form_panel(manage))
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+
+        self._timer = debounce(self, 150, self.reload_table)
+        self.search.textEdited.connect(lambda _t: self._timer.start())
+        for combo in (self.kind_filter, self.territory_filter, self.active_filter):
+            combo.currentIndexChanged.connect(lambda _i: self.reload_table())
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._picked(cur))
+        self.refresh()
+
+    # --- form --------------------------------------------------------------------------
+
+    def _form_panel(self, manage: bool) -> QWidget:
+        panel = QWidget()
+        char = self.fontMetrics().averageCharWidth()
+        panel.setMinimumWidth(char * 46)
+        panel.setMaximumWidth(char * 60)
+        col = QVBoxLayout(panel)
+        col.setContentsMargins(8, 0, 0, 0)
+        self.form_title = label("New party", "title")
+        col.addWidget(self.form_title)
+        self.form = Form()
+        self.kind = QComboBox()
+        self.kind.addItem("Distributor", PartyKind.DISTRIBUTOR)
+        self.kind.addItem("Retailer", PartyKind.RETAILER)
+        self.code = QLineEdit()
+        self.code.setObjectName("party-code")
+        self.name = QLineEdit()
+        self.name.setObjectName("party-name")
+        self.territory = QComboBox()
+        self.territory.setObjectName("party-territory")
+        self.distributor = QComboBox()
+        self.distributor.setObjectName("party-distributor")
+        self.phone = QLineEdit()
+        self.address = QLineEdit()
+        self.active = QCheckBox("Active")
+        self.active.setChecked(True)
+        f = self.form
+        f.add("kind", "&Kind", self.kind)
+        f.add("code", "&Code", self.code)
+        f.add("name", "&Name", self.name)
+        f.add(("territory_id", "territory_code"), "&Territory", self.territory)
+        f.add(("distributor_id", "distributor_code"), "&Distributor", self.distributor)
+        f.add("phone", "&Phone", self.phone)
+        f.add("address", "&Address", self.address)
+        f.add("active", "Status", self.active)
+        col.addWidget(f)
+        EnterMovesFocus(self, f.inputs)
+        col.addLayout(
+            hbox(button_for(self.new_action), None, button_for(self.save_action, primary=True))
+        )
+        col.addStretch(1)
+        for w in f.inputs:
+            w.setEnabled(manage)
+        self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        return panel
+
+    def _kind_changed(self) -> None:
+        retailer = self.kind.currentData() == PartyKind.RETAILER
+        self.distributor.setEnabled(retailer and self.app.can("parties.manage"))
+        if not retailer:
+            self.distributor.setCurrentIndex(0)
+
+    def _reload_choices(self) -> None:
+        nodes, distributors = self.app.read(
+            lambda s: (
+                reports.geo_nodes(s),
+                reports.party_choices(s, kind=PartyKind.DISTRIBUTOR),
+            )
+        )
+        self.geo = {n.id: n for n in nodes}
+        fill_geo_combo(self.territory_filter, nodes, only=None, any_label="All areas")
+        fill_geo_combo(self.territory, nodes, only=GeoLevel.TERRITORY, any_label="— choose —")
+        current = self.distributor.currentData()
+        self.distributor.clear()
+        self.distributor.addItem("— none —", None)
+        for d in distributors:
+            self.distributor.addItem(d.label, d.id)
+        self.distributor.setCurrentIndex(max(find_data(self.distributor, current), 0))
+
+    def _fill(self, p: PartyPublic | None) -> None:
+        self.editing = p
+        self.form.errors.clear()
+        self.form_title.setText(f"Edit {p.code}" if p else "New party")
+        self.kind.setCurrentIndex(find_data(self.kind, p.kind) if p else 0)
+        self.kind.setEnabled(p is None and self.app.can("parties.manage"))
+        self.code.setText(p.code if p else "")
+        self.name.setText(p.name if p else "")
+        self.territory.setCurrentIndex(
+            max(find_data(self.territory, p.territory_id), 0) if p else 0
+        )
+        self.distributor.setCurrentIndex(
+            max(find_data(self.distributor, p.distributor_id), 0) if p else 0
+        )
+        self.phone.setText(p.phone if p else "")
+        self.address.setText(p.address if p else "")
+        self.active.setChecked(p.active if p else True)
+        self._kind_changed()
+
+    def form_values(self) -> dict[str, Any]:
+        return {
+            "code": self.code.text().strip(),
+            "name": self.name.text().strip(),
+            "territory_id": self.territory.currentData(),
+            "distributor_id": self.distributor.currentData(),
+            "phone": self.phone.text().strip(),
+            "address": self.address.text().strip(),
+            "active": self.active.isChecked(),
+        }
+
+    def new_party(self) -> None:
+        self.table.clearSelection()
+        self._fill(None)
+        self.kind.setFocus()
+
+    def save(self) -> bool:
+        if not self.app.can("parties.manage"):
+            return False
+        ctx, values, editing = self.app.ctx, self.form_values(), self.editing
+        self.form.errors.clear()
+        if values["territory_id"] is None:
+            self.form.errors.show(ValidationFailed([("territory_id", "choose a territory")]))
+            return False
+        try:
+            if editing is None:
+                values["kind"] = self.kind.currentData()
+                saved = self.app.run_action(
+                    lambda s: parties.to_public(parties.create_party(s, ctx=ctx, party_in=values))
+                )
+                text = f"{saved.kind.value.capitalize()} {saved.code} created."
+            else:
+                saved = self.app.run_action(
+                    lambda s: parties.to_public(
+                        parties.update_party(s, ctx=ctx, party_id=editing.id, party_in=values)
+                    )
+                )
+                text = f"{saved.kind.value.capitalize()} {saved.code} saved."
+        except DomainError as exc:
+            self.form.errors.show(exc)
+            return False
+        self.banner.setText(text)
+        self.banner.show()
+        self.app.notify("parties")
+        if saved.kind == PartyKind.DISTRIBUTOR:
+            self._reload_choices()
+        self.reload_table(select=saved.id)
+        self._fill(saved)
+        return True
+
+    # --- table -------------------------------------------------------------------------
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind_filter.currentData(),
+            "territory_id": self.territory_filter.currentData(),
+            "search": self.search.text().strip(),
+            "active": self.active_filter.currentData(),
+        }
+
+    def reload_table(self, select: uuid.UUID | None = None) -> None:
+        flt = self.filters()
+        store, geo = self.app.store, self.geo
+
+        def read(offset: int, limit: int, sort: str | None, desc: bool) -> list[PartyRow]:
+            with store.reader() as s:
+                page = parties.page_parties(
+                    s, **flt, sort=sort or "code", descending=desc, offset=offset, limit=limit
+                )
+                labels = reports.party_labels(s, [p.distributor_id for p in page])
+                rows = []
+                for p in page:
+                    node = geo.get(p.territory_id)
+                    rows.append(
+                        PartyRow(
+                            parties.to_public(p),
+                            node.label if node else "",
+                            labels.get(p.distributor_id, "") if p.distributor_id else "",
+                        )
+                    )
+                return rows
+
+        self.model.set_fetch(offset_pager(read))
+        total = self.app.read(lambda s: parties.count_parties(s, **flt))
+        self.count_label.setText(f"{total:,} parties")
+        if select is not None:
+            row = self.model.find(lambda r: r.party.id == select)
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def _picked(self, index: Any) -> None:
+        if index.isValid():
+            self._fill(self.model.row(index.row()).party)
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._reload_choices()
+        self.reload_table(select=self.editing.id if self.editing else None)
+
+    def focus_first(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- CSV ---------------------------------------------------------------------------
+
+    def open_import(self) -> csv_import.ImportDialog:
+        dialog = csv_import.ImportDialog(self.app, "parties", self)
+        dialog.imported.connect(self._imported)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, result: Any) -> None:
+        self.banner.setText(csv_import.import_summary(result))
+        self.banner.show()
+        self.refresh()
+
+    def export(self) -> Any:
+        return csv_import.export(self.app, self, "parties")

@@ -1,0 +1,367 @@
+"""Products: a searchable, sortable table paged from SQL, an edit form, CSV import and export.
+
+Search runs as you type (SKU or name, in SQL); sorting is done by ``products.page_products``.
+The form sends what was typed to ``products.create_product``/``update_product``; prices travel
+as text and the service's schema turns them into exact decimals or says why it cannot.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hom_desktop.core.errors import DomainError
+from hom_desktop.schemas.product import ProductPublic
+from hom_desktop.services import products
+from hom_desktop.ui import csv_import, theme
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.forms import EnterMovesFocus, Form, QuantityEdit, debounce, find_data, label
+from hom_desktop.ui.table_model import (
+    ALIGN_RIGHT,
+    Column,
+    PagedTableModel,
+    RowStyle,
+    make_table,
+    offset_pager,
+)
+
+
+def money(value: Any) -> str:
+    return f"{value:,.2f}"
+
+
+PRODUCT_COLUMNS = [
+    Column("SKU", lambda p: p.sku, "sku", width_chars=10),
+    Column("Name", lambda p: p.name, "name", width_chars=15, tooltip=lambda p: p.name),
+    Column("Category", lambda p: p.category, "category", width_chars=9),
+    Column("Pack", lambda p: p.pack_size, "pack_size", ALIGN_RIGHT, width_chars=4),
+    Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=7),
+    Column(
+        "Dist.",
+        lambda p: money(p.distributor_price),
+        "distributor_price",
+        ALIGN_RIGHT,
+        width_chars=7,
+    ),
+    Column(
+        "Retail", lambda p: money(p.retailer_price), "retailer_price", ALIGN_RIGHT, width_chars=7
+    ),
+    Column(
+        "Reorder",
+        lambda p: p.reorder_level or "",
+        "reorder_level",
+        ALIGN_RIGHT,
+        width_chars=6,
+        tooltip=lambda p: "" if p.active else "inactive",
+    ),
+]
+
+ACTIVE_FILTERS = [("All products", None), ("Active", True), ("Inactive", False)]
+
+
+def _inactive_style(p: ProductPublic) -> RowStyle | None:
+    return None if p.active else RowStyle(foreground=QColor("#7b8794"))
+
+
+class ProductsView(BaseView):
+    key = "products"
+    title = "Products"
+    icon_name = "products"
+    permissions = frozenset({"products.manage", "stock.view", "data.import", "orders.view"})
+    watches = frozenset({"products"})
+
+    def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
+        super().__init__(app, parent)
+        self.dialog: Any = None
+        manage = app.can("products.manage")
+        self.new_action = self.action(
+            "&New product", self.new_product, icon="add", shortcut="Ctrl+N", enabled=manage
+        )
+        self.save_action = self.action(
+            "&Save product", self.save, icon="save", shortcut="Ctrl+S", enabled=manage
+        )
+        self.import_action = self.action(
+            "&Import CSV…",
+            self.open_import,
+            icon="import",
+            shortcut="Ctrl+I",
+            enabled=manage and app.can("data.import"),
+        )
+        self.export_action = self.action(
+            "E&xport CSV…", self.export, icon="export", enabled=app.can("data.export")
+        )
+        self.find_action = self.action(
+            "&Find product", self.focus_first, icon="search", shortcut="Ctrl+F"
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(
+            hbox(
+                title_label("Products"),
+                None,
+                button_for(self.import_action),
+                button_for(self.export_action),
+            )
+        )
+        self.banner = info_banner()
+        layout.addWidget(self.banner)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("product-search")
+        self.search.setPlaceholderText("Search SKU or name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 28)
+        self.active_filter = QComboBox()
+        for text, value in ACTIVE_FILTERS:
+            self.active_filter.addItem(text, value)
+        self.category_filter = QComboBox()
+        self.count_label = label("", "hint")
+        layout.addLayout(
+            hbox(self.search, self.active_filter, self.category_filter, None, self.count_label)
+        )
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = PagedTableModel(PRODUCT_COLUMNS, row_style=_inactive_style, sort_column=0)
+        self.table = make_table(self.model, object_name="products-table")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self._form_panel(manage))
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+
+        self._timer = debounce(self, 150, self.reload_table)
+        self.search.textEdited.connect(lambda _t: self._timer.start())
+        self.active_filter.currentIndexChanged.connect(lambda _i: self.reload_table())
+        self.category_filter.currentIndexChanged.connect(lambda _i: self.reload_table())
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._picked(cur))
+        self.refresh()
+
+    # --- the form ----------------------------------------------------------------------
+
+    def _form_panel(self, manage: bool) -> QWidget:
+        panel = QWidget()
+        char = self.fontMetrics().averageCharWidth()
+        panel.setMinimumWidth(char * 46)
+        panel.setMaximumWidth(char * 60)
+        col = QVBoxLayout(panel)
+        col.setContentsMargins(8, 0, 0, 0)
+        self.form_title = label("New product", "title")
+        col.addWidget(self.form_title)
+        self.form = Form()
+        self.sku = QLineEdit()
+        self.sku.setObjectName("product-sku")
+        self.name = QLineEdit()
+        self.name.setObjectName("product-name")
+        self.category = QLineEdit()
+        self.brand = QLineEdit()
+        self.unit = QLineEdit("pcs")
+        self.pack_size = QuantityEdit(max_digits=6)
+        self.pack_size.setPlaceholderText("units per case")
+        self.mrp = QLineEdit()
+        self.mrp.setObjectName("product-mrp")
+        self.distributor_price = QLineEdit()
+        self.distributor_price.setObjectName("product-distributor-price")
+        self.retailer_price = QLineEdit()
+        self.retailer_price.setObjectName("product-retailer-price")
+        for w in (self.mrp, self.distributor_price, self.retailer_price):
+            w.setAlignment(Qt.AlignmentFlag.AlignRight)
+            w.setPlaceholderText("0.00")
+        self.reorder_level = QuantityEdit(max_digits=8)
+        self.reorder_level.setPlaceholderText("0: not watched")
+        self.track_batches = QCheckBox("Tracked by batch")
+        self.shelf_life = QLineEdit()
+        self.shelf_life.setPlaceholderText("days; needed when tracked by batch")
+        self.active = QCheckBox("Active (offered when typing a product)")
+        self.active.setChecked(True)
+        f = self.form
+        f.add("sku", "&SKU", self.sku)
+        f.add("name", "&Name", self.name)
+        f.add("category", "&Category", self.category)
+        f.add("brand", "&Brand", self.brand)
+        f.add("unit", "&Unit", self.unit)
+        f.add("pack_size", "&Pack size", self.pack_size)
+        f.add("mrp", "&MRP", self.mrp)
+        f.add("distributor_price", "&Distributor price", self.distributor_price)
+        f.add("retailer_price", "&Retailer price", self.retailer_price)
+        f.add("reorder_level", "Reorder &level", self.reorder_level)
+        f.add("track_batches", "Batches", self.track_batches)
+        f.add("shelf_life_days", "S&helf life", self.shelf_life)
+        f.add("active", "Status", self.active)
+        col.addWidget(f)
+        EnterMovesFocus(self, f.inputs)
+        self.save_button = button_for(self.save_action, primary=True)
+        self.revert_button = QPushButton(theme.icon("refresh"), "Revert")
+        self.revert_button.clicked.connect(self.revert)
+        col.addLayout(hbox(button_for(self.new_action), None, self.revert_button, self.save_button))
+        col.addStretch(1)
+        for w in f.inputs:
+            w.setEnabled(manage)
+        self.editing: ProductPublic | None = None
+        return panel
+
+    def _fill(self, p: ProductPublic | None) -> None:
+        self.editing = p
+        self.form.errors.clear()
+        self.form_title.setText(f"Edit {p.sku}" if p else "New product")
+        self.sku.setText(p.sku if p else "")
+        self.name.setText(p.name if p else "")
+        self.category.setText(p.category if p else "")
+        self.brand.setText(p.brand if p else "")
+        self.unit.setText(p.unit if p else "pcs")
+        self.pack_size.setValue(p.pack_size if p else 1)
+        self.mrp.setText(f"{p.mrp:.2f}" if p else "")
+        self.distributor_price.setText(f"{p.distributor_price:.2f}" if p else "")
+        self.retailer_price.setText(f"{p.retailer_price:.2f}" if p else "")
+        self.reorder_level.setValue(p.reorder_level if p and p.reorder_level else None)
+        self.track_batches.setChecked(p.track_batches if p else False)
+        self.shelf_life.setText(str(p.shelf_life_days) if p and p.shelf_life_days else "")
+        self.active.setChecked(p.active if p else True)
+
+    def form_values(self) -> dict[str, Any]:
+        """What the form says, as typed (the service's schema parses and checks it)."""
+        shelf = self.shelf_life.text().strip()
+        values: dict[str, Any] = {
+            "sku": self.sku.text().strip(),
+            "name": self.name.text().strip(),
+            "category": self.category.text().strip(),
+            "brand": self.brand.text().strip(),
+            "unit": self.unit.text().strip(),
+            "pack_size": self.pack_size.value(),  # None: "cannot be cleared" on an edit
+            "mrp": self.mrp.text().strip().replace(",", ""),
+            "distributor_price": self.distributor_price.text().strip().replace(",", ""),
+            "retailer_price": self.retailer_price.text().strip().replace(",", ""),
+            "reorder_level": self.reorder_level.value() or 0,
+            "track_batches": self.track_batches.isChecked(),
+            "shelf_life_days": shelf or None,
+            "active": self.active.isChecked(),
+        }
+        if self.editing is None and values["pack_size"] is None:
+            del values["pack_size"]  # a new product takes the default pack size (1)
+        return values
+
+    def new_product(self) -> None:
+        self.table.clearSelection()
+        self._fill(None)
+        self.sku.setFocus()
+
+    def revert(self) -> None:
+        self._fill(self.editing)
+
+    def save(self) -> bool:
+        """Create or update the product; errors appear beside their fields, input stays."""
+        if not self.app.can("products.manage"):
+            return False
+        ctx, values, editing = self.app.ctx, self.form_values(), self.editing
+        self.form.errors.clear()
+        try:
+            if editing is None:
+                saved = self.app.run_action(
+                    lambda s: products.to_public(
+                        products.create_product(s, ctx=ctx, product_in=values)
+                    )
+                )
+                text = f"Product {saved.sku} created."
+            else:
+                saved = self.app.run_action(
+                    lambda s: products.to_public(
+                        products.update_product(
+                            s, ctx=ctx, product_id=editing.id, product_in=values
+                        )
+                    )
+                )
+                text = f"Product {saved.sku} saved."
+        except DomainError as exc:
+            self.form.errors.show(exc)
+            return False
+        self.banner.setText(text)
+        self.banner.show()
+        self.app.notify("products")
+        self.reload_table(select=saved.id)
+        self._fill(saved)
+        return True
+
+    # --- the table ---------------------------------------------------------------------
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "search": self.search.text().strip(),
+            "active": self.active_filter.currentData(),
+            "category": self.category_filter.currentData(),
+        }
+
+    def reload_table(self, select: uuid.UUID | None = None) -> None:
+        flt = self.filters()
+        store = self.app.store
+
+        def read(offset: int, limit: int, sort: str | None, desc: bool) -> list[ProductPublic]:
+            with store.reader() as s:
+                return [
+                    products.to_public(p)
+                    for p in products.page_products(
+                        s, **flt, sort=sort or "sku", descending=desc, offset=offset, limit=limit
+                    )
+                ]
+
+        self.model.set_fetch(offset_pager(read))
+        total = self.app.read(lambda s: products.count_products(s, **flt))
+        self.count_label.setText(f"{total:,} products")
+        if select is not None:
+            row = self.model.find(lambda p: p.id == select)
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def _reload_categories(self) -> None:
+        current = self.category_filter.currentData()
+        cats = self.app.read(products.categories)
+        self.category_filter.blockSignals(True)
+        self.category_filter.clear()
+        self.category_filter.addItem("All categories", None)
+        for c in cats:
+            self.category_filter.addItem(c, c)
+        i = find_data(self.category_filter, current)
+        self.category_filter.setCurrentIndex(max(i, 0))
+        self.category_filter.blockSignals(False)
+
+    def _picked(self, index: Any) -> None:
+        if index.isValid():
+            self._fill(self.model.row(index.row()))
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._reload_categories()
+        self.reload_table(select=self.editing.id if self.editing else None)
+
+    def focus_first(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- CSV ---------------------------------------------------------------------------
+
+    def open_import(self) -> csv_import.ImportDialog:
+        dialog = csv_import.ImportDialog(self.app, "products", self)
+        dialog.imported.connect(lambda r: self._imported(r))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, result: Any) -> None:
+        self.banner.setText(csv_import.import_summary(result))
+        self.banner.show()
+        self.refresh()
+
+    def export(self) -> Any:
+        return csv_import.export(self.app, self, "products")

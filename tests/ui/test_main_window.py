@@ -1,0 +1,106 @@
+"""The main window: navigation by permission, status bar, menus and shortcuts, remembered state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from hom_desktop.services import reports, users
+from hom_desktop.ui.app import app_settings
+from hom_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import drain, make_session
+from tests.ui.helpers import stocked_products
+from tests.utils.builders import context_with
+
+
+def _window(qtbot, session) -> MainWindow:
+    window = MainWindow(session, app_settings())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _nav_keys(window: MainWindow) -> list[str]:
+    return [window.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.nav.count())]
+
+
+def test_an_admin_sees_every_view(qtbot, app_session):
+    window = _window(qtbot, app_session)
+    assert _nav_keys(window) == [
+        "inventory",
+        "production",
+        "products",
+        "parties",
+        "geography",
+        "users",
+    ]
+    assert window.current_key == "inventory"  # the first view on a first sign-in
+
+
+def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
+    with kit.session() as s:
+        role = users.list_roles(s)
+        clerk = next(r for r in role if r.name == "depot clerk")
+        codes = [p.code for p in clerk.permissions]
+    ctx = context_with(kit.ctx, *codes, username="clerk")
+    window = _window(qtbot, make_session(kit, ctx))
+    assert _nav_keys(window) == ["inventory", "products", "parties"]
+    assert "users" not in window.go_actions and "geography" not in window.go_actions
+    drain()
+
+
+def test_status_bar_shows_user_site_connection_and_pending_sync(qtbot, kit, app_session):
+    stocked_products(kit, [5, 6])
+    window = _window(qtbot, app_session)
+    bar = window.status
+    with kit.store.reader() as s:
+        pending = reports.pending_sync_count(s)
+    assert pending == 2
+    assert bar.user.text().startswith("admin")
+    assert bar.site.text() == "DEP01 · DEP01 site"
+    assert bar.connection.text() == "Offline"
+    assert bar.pending.text() == "2 waiting to sync"
+    assert bar.last_sync.text() == "Last sync: never"
+    stocked_products(kit, [1])
+    app_session.notify("stock")  # a write anywhere refreshes the count
+    assert bar.pending.text() == "3 waiting to sync"
+
+
+def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session):
+    window = _window(qtbot, app_session)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key == "users"
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key == "products"
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Go", "&Actions", "&Help"]
+    actions = [a.text() for a in window.actions_menu.actions()]
+    assert "&New product" in actions and "&Import CSV…" in actions
+    keys = {a.text(): a.shortcut().toString() for a in window.actions_menu.actions()}
+    assert keys["&New product"] == "Ctrl+N"
+
+
+def test_geometry_and_last_view_are_remembered(qtbot, app_session, qsettings_dir):
+    window = _window(qtbot, app_session)
+    window.resize(780, 560)  # within the offscreen screen (800 x 600)
+    window.show_view("geography")
+    window.close()
+    settings = QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "HOM", "HOM Desktop"
+    )
+    assert settings.value("main/admin/last_view") == "geography"
+    assert str(qsettings_dir) in settings.fileName()  # never the user's real settings
+
+    again = _window(qtbot, app_session)
+    assert again.current_key == "geography"
+    assert (again.width(), again.height()) == (780, 560)
+
+
+def test_views_are_made_when_first_opened(qtbot, app_session):
+    window = _window(qtbot, app_session)
+    assert set(window.views) == {"inventory"}
+    window.show_view("parties")
+    assert set(window.views) == {"inventory", "parties"}
