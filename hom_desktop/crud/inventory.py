@@ -180,7 +180,11 @@ def ledger_page(
     stmt = select(e).where(*_ledger_where(flt))
     if after is not None:
         at, last_id = after
-        stmt = stmt.where(or_(e.created_at < at, and_(e.created_at == at, e.id < last_id)))
+        # The plain ``created_at <= at`` lets SQLite narrow the index range; the OR then breaks
+        # ties between entries of the same moment by id.
+        stmt = stmt.where(
+            e.created_at <= at, or_(e.created_at < at, and_(e.created_at == at, e.id < last_id))
+        )
     stmt = stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 

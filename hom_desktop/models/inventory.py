@@ -21,7 +21,8 @@ class StockLedgerEntry(IdMixin, OriginMixin, Base):
     __tablename__ = "stock_ledger"
     __table_args__ = (
         Index("ix_stock_ledger_location_product", "location_id", "product_id", "created_at"),
-        Index("ix_stock_ledger_location_created", "location_id", "created_at"),
+        # The ledger view's order (newest first, id breaking ties) straight off the index.
+        Index("ix_stock_ledger_location_created", "location_id", "created_at", "id"),
     )
 
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
