@@ -22,10 +22,9 @@ from hom_desktop.crud import party as party_crud
 from hom_desktop.crud import product as product_crud
 from hom_desktop.crud import production as production_crud
 from hom_desktop.crud import reports as reports_crud
-from hom_desktop.crud import site as site_crud
 from hom_desktop.crud.inventory import LedgerFilter
 from hom_desktop.models.enums import GeoLevel, PartyKind, VoucherType
-from hom_desktop.services import parties, stock
+from hom_desktop.services import parties
 
 __all__ = [
     "STOCK_SORT_KEYS",
@@ -179,39 +178,28 @@ def ledger_page(
     after: tuple[datetime, uuid.UUID] | None = None,
     limit: int = 200,
 ) -> list[LedgerRow]:
-    """A keyset page of the ledger (newest first) with product, location and batch codes.
-
-    Reads the page through ``stock.ledger_page`` and then the names of just the products,
-    locations and batches on it: three small lookups per page, whatever the ledger's length.
-    """
-    entries = stock.ledger_page(session, flt=flt, after=after, limit=limit)
-    products = product_crud.get_many(session, {e.product_id for e in entries})
-    locations = site_crud.get_locations(session, {e.location_id for e in entries})
-    batches = production_crud.get_batches(session, {e.batch_id for e in entries if e.batch_id})
-    rows = []
-    for e in entries:
-        product = products.get(e.product_id)
-        location = locations.get(e.location_id)
-        batch = batches.get(e.batch_id) if e.batch_id else None
-        rows.append(
-            LedgerRow(
-                id=e.id,
-                created_at=e.created_at,
-                location_id=e.location_id,
-                location_code=location.code if location else "?",
-                product_id=e.product_id,
-                sku=product.sku if product else "?",
-                product_name=product.name if product else "",
-                batch_id=e.batch_id,
-                batch_code=batch.code if batch else "",
-                quantity=e.quantity,
-                balance_after=e.balance_after,
-                voucher_type=e.voucher_type,
-                voucher_no=e.voucher_no,
-                reason=e.reason,
-            )
+    """A keyset page of the ledger (newest first) with product, location and batch codes,
+    read in one query whatever the ledger's length."""
+    rows = inventory_crud.ledger_page_with_names(session, flt=flt, after=after, limit=limit)
+    return [
+        LedgerRow(
+            id=r.id,
+            created_at=r.created_at,
+            location_id=r.location_id,
+            location_code=r.location_code,
+            product_id=r.product_id,
+            sku=r.sku,
+            product_name=r.product_name,
+            batch_id=r.batch_id,
+            batch_code=r.batch_code or "",
+            quantity=r.quantity,
+            balance_after=r.balance_after,
+            voucher_type=r.voucher_type,
+            voucher_no=r.voucher_no,
+            reason=r.reason,
         )
-    return rows
+        for r in rows
+    ]
 
 
 def ledger_count(session: Session, *, flt: LedgerFilter) -> int:
