@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from hom_desktop.core.config import Settings
@@ -24,6 +32,7 @@ from hom_desktop.services.context import ActorContext
 from hom_desktop.ui import theme
 
 T = TypeVar("T")
+D = TypeVar("D", bound=QDialog)
 
 
 @dataclass(frozen=True)
@@ -83,11 +92,15 @@ class BaseView(QWidget):
     """The view is shown to users holding any of these."""
     watches: frozenset[str] = frozenset()
     """Domains whose changes make this view's data stale."""
+    banner: QLabel
+    """The information line under the title, made by ``page_layout``."""
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
         self.stale = False
+        self.dialog: QDialog | None = None
+        """The dialog this view opened last (``open_dialog``), where tests and scripts find it."""
         self._actions: list[QAction] = []
         app.changed.connect(self._heard_change)
 
@@ -113,6 +126,30 @@ class BaseView(QWidget):
 
     def focus_first(self) -> None:
         """Put the keyboard where the user starts typing on this screen."""
+
+    def page_layout(self, title: str, *extras: QWidget) -> QVBoxLayout:
+        """The view's column, begun the same way on every screen so they line up when the user
+        switches: the title with ``extras`` (buttons, a hint) at the right of its row, then the
+        information banner (``self.banner``, hidden until ``say``). Edge to edge: the main
+        window supplies the margins."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(hbox(title_label(title), None, *extras))
+        self.banner = info_banner()
+        layout.addWidget(self.banner)
+        return layout
+
+    def say(self, text: str) -> None:
+        """Tell the user what their action did, in the banner (it stays until the next news)."""
+        self.banner.setText(text)
+        self.banner.show()
+
+    def open_dialog(self, dialog: D) -> D:
+        """Show ``dialog`` window-modal with ``open()`` rather than ``exec()``, so the event loop
+        (background operations, tests) keeps running, and keep it as ``self.dialog``."""
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def view_actions(self) -> list[QAction]:
         """The actions shown in the main window's Actions menu while this view is current."""
@@ -167,6 +204,17 @@ def hbox(*items: QWidget | int | None, margins: bool = False) -> QHBoxLayout:
         else:
             row.addWidget(item)
     return row
+
+
+def search_field(object_name: str, placeholder: str, *, width_chars: int) -> QLineEdit:
+    """A list screen's search box: clearable, saying what it matches, and wide enough for
+    ``width_chars`` average characters so that the hint is not cut off."""
+    edit = QLineEdit()
+    edit.setObjectName(object_name)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * width_chars)
+    return edit
 
 
 def title_label(text: str) -> QLabel:

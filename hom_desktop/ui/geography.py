@@ -37,7 +37,7 @@ from hom_desktop.models.enums import GeoLevel
 from hom_desktop.services import geography, reports
 from hom_desktop.services.reports import GeoChoice
 from hom_desktop.ui import csv_import, prompts, theme
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import Form, find_data, label
 
 Index = QModelIndex | QPersistentModelIndex
@@ -162,7 +162,6 @@ class GeographyView(BaseView):
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(app, parent)
-        self.dialog: Any = None
         self.add_zone_action = self.action(
             "Add &zone…", self.add_zone, icon="add", shortcut="Ctrl+Shift+N"
         )
@@ -185,18 +184,9 @@ class GeographyView(BaseView):
             "E&xport CSV…", self.export, icon="export", enabled=app.can("data.export")
         )
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            hbox(
-                title_label("Geography"),
-                None,
-                button_for(self.import_action),
-                button_for(self.export_action),
-            )
+        layout = self.page_layout(
+            "Geography", button_for(self.import_action), button_for(self.export_action)
         )
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
         self.error_banner = label("", "banner-error", wrap=True)
         self.error_banner.hide()
         layout.addWidget(self.error_banner)
@@ -304,8 +294,7 @@ class GeographyView(BaseView):
 
     def _say(self, text: str) -> None:
         self.error_banner.hide()
-        self.banner.setText(text)
-        self.banner.show()
+        self.say(text)
 
     def _refused(self, what: str, exc: DomainError) -> None:
         text = f"{what} refused — {prompts.describe(exc)}"
@@ -331,9 +320,7 @@ class GeographyView(BaseView):
     def _open_node_dialog(self, parent_node: GeoChoice | None) -> NodeDialog:
         dialog = NodeDialog(self.app, self, parent_node=parent_node)
         dialog.saved.connect(lambda text, nid: self._after_write(text, nid))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def rename(self) -> NodeDialog | None:
         node = self.selected()
@@ -341,9 +328,7 @@ class GeographyView(BaseView):
             return None
         dialog = NodeDialog(self.app, self, node=node)
         dialog.saved.connect(lambda text, nid: self._after_write(text, nid))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def move(self) -> MoveDialog | None:
         node = self.selected()
@@ -351,9 +336,7 @@ class GeographyView(BaseView):
             return None
         dialog = MoveDialog(self.app, self, node=node, nodes=self.model.all_nodes())
         dialog.saved.connect(lambda text, nid: self._after_write(text, nid))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def delete(self) -> bool:
         node = self.selected()
@@ -377,9 +360,7 @@ class GeographyView(BaseView):
     def open_import(self) -> csv_import.ImportDialog:
         dialog = csv_import.ImportDialog(self.app, "geography", self)
         dialog.imported.connect(lambda r: self._after_write(csv_import.import_summary(r), None))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def export(self) -> Any:
         return csv_import.export(self.app, self, "geography")

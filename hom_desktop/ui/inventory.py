@@ -32,7 +32,7 @@ from hom_desktop.models.enums import VoucherType
 from hom_desktop.services import reports, stock
 from hom_desktop.services.reports import LedgerFilter, LedgerRow, ProductChoice, StockRow
 from hom_desktop.ui import theme
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import (
     EnterMovesFocus,
     Form,
@@ -141,7 +141,6 @@ class InventoryView(BaseView):
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(app, parent)
-        self.dialog: QDialog | None = None
         self.count_generation = 0
         self.ledger_count_op: Operation[int] | None = None
         writes_here = app.ctx.site_id is not None
@@ -169,18 +168,9 @@ class InventoryView(BaseView):
             "&Find product", self.focus_first, icon="search", shortcut="Ctrl+F"
         )
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            hbox(
-                title_label("Inventory"),
-                None,
-                button_for(self.transfer_action),
-                button_for(self.count_action),
-            )
+        layout = self.page_layout(
+            "Inventory", button_for(self.transfer_action), button_for(self.count_action)
         )
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._stock_tab(), theme.icon("inventory"), "Stock")
         self.tabs.addTab(self._ledger_tab(), theme.icon("ledger"), "Ledger")
@@ -198,10 +188,7 @@ class InventoryView(BaseView):
             own = (self.app.ctx.site_id, f"This site's locations ({self.app.who.site_code})")
         self.location = LocationCombo(self.app.store, any_label="All locations", own_site=own)
         self.location.setObjectName("stock-location")
-        self.search = QLineEdit()
-        self.search.setObjectName("stock-search")
-        self.search.setPlaceholderText("Search SKU or name…")
-        self.search.setClearButtonEnabled(True)
+        self.search = search_field("stock-search", "Search SKU or name…", width_chars=28)
         self.low_only = QCheckBox("Low stock only")
         self.stock_summary = label("", "hint")
         col.addLayout(
@@ -215,7 +202,6 @@ class InventoryView(BaseView):
                 self.stock_summary,
             )
         )
-        self.search.setMinimumWidth(self.search.fontMetrics().averageCharWidth() * 28)
         self.stock_model = PagedTableModel(STOCK_COLUMNS, row_style=low_stock_style, sort_column=0)
         self.stock_table = make_table(self.stock_model, object_name="stock-table")
         self.stock_table.doubleClicked.connect(lambda _i: self.show_selected_ledger())
@@ -448,21 +434,18 @@ class InventoryView(BaseView):
         location_id, product = self._prefill()
         dialog = TransferDialog(self.app, self, from_location_id=location_id, product=product)
         dialog.posted.connect(self.say)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def open_count(self) -> CountDialog:
         location_id, product = self._prefill()
         dialog = CountDialog(self.app, self, location_id=location_id, product=product)
         dialog.posted.connect(self.say)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
 
 class _StockDialog(QDialog):
-    """What the transfer and count dialogs share: a form, Ctrl+S, errors beside fields."""
+    """What the transfer and count dialogs share: a form, Ctrl+S, errors beside fields, the
+    product and batch fields, and the stock on hand at the source for the chosen product."""
 
     posted = Signal(str)
 
@@ -474,6 +457,9 @@ class _StockDialog(QDialog):
         self.layout_ = QVBoxLayout(self)
         self.form = Form()
         self.layout_.addWidget(self.form)
+        self.product = ProductPicker(app.store)
+        self.batch = QLineEdit()
+        self.batch.setPlaceholderText("only for batch-tracked products")
         self.on_hand = label("", "hint")
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -486,22 +472,34 @@ class _StockDialog(QDialog):
         cancel.clicked.connect(self.reject)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
 
-    def finish_layout(self) -> None:
+    def finish_layout(
+        self, *, source: LocationCombo, amount: QuantityEdit, product: ProductChoice | None
+    ) -> None:
+        """Once the fields are in: the on-hand line, kept current for the ``source`` location
+        and the product, and the buttons. Typing starts at the product, or at ``amount`` when
+        the dialog came with the product (from the selected stock row)."""
         self.layout_.addWidget(self.on_hand)
         self.layout_.addWidget(self.buttons)
         EnterMovesFocus(self, self.form.inputs)
+        self.product.productChosen.connect(lambda _p: self.show_on_hand(source))
+        source.currentIndexChanged.connect(lambda _i: self.show_on_hand(source))
+        if product is not None:
+            self.product.set_product(product)
+            amount.setFocus()
+        else:
+            self.product.setFocus()
 
-    def product_and_batch(self, session: Any, picker: ProductPicker, batch: QLineEdit):
-        product = picker.resolve(session)
+    def product_and_batch(self, session: Any) -> tuple[ProductChoice, uuid.UUID | None]:
+        product = self.product.resolve(session)
         if product is None:
             raise ValidationFailed([("product_id", "choose a product: type its SKU or name")])
         batch_id = None
-        if batch.text().strip():
-            batch_id = reports.find_batch(session, product_id=product.id, code=batch.text()).id
+        if self.batch.text().strip():
+            batch_id = reports.find_batch(session, product_id=product.id, code=self.batch.text()).id
         return product, batch_id
 
-    def show_on_hand(self, location: LocationCombo, picker: ProductPicker) -> None:
-        loc, product = location.location_id(), picker.chosen
+    def show_on_hand(self, location: LocationCombo) -> None:
+        loc, product = location.location_id(), self.product.chosen
         if loc is None or product is None:
             self.on_hand.setText("")
             return
@@ -533,9 +531,6 @@ class TransferDialog(_StockDialog):
             self.from_location.currentIndex()
         ):
             self.to_location.setCurrentIndex(1 if self.from_location.currentIndex() == 0 else 0)
-        self.product = ProductPicker(app.store)
-        self.batch = QLineEdit()
-        self.batch.setPlaceholderText("only for batch-tracked products")
         self.quantity = QuantityEdit()
         self.reason = QLineEdit()
         f = self.form
@@ -545,24 +540,14 @@ class TransferDialog(_StockDialog):
         f.add("batch_id", "&Batch", self.batch)
         f.add("quantity", "&Quantity", self.quantity)
         f.add("reason", "&Reason", self.reason)
-        self.finish_layout()
-        self.product.productChosen.connect(lambda _p: self._on_hand())
-        self.from_location.currentIndexChanged.connect(lambda _i: self._on_hand())
-        if product is not None:
-            self.product.set_product(product)
-            self.quantity.setFocus()
-        else:
-            self.product.setFocus()
-
-    def _on_hand(self) -> None:
-        self.show_on_hand(self.from_location, self.product)
+        self.finish_layout(source=self.from_location, amount=self.quantity, product=product)
 
     def save(self) -> bool:
         self.form.errors.clear()
         ctx = self.app.ctx
 
         def act(s: Any) -> tuple[ProductChoice, Any]:
-            product, batch_id = self.product_and_batch(s, self.product, self.batch)
+            product, batch_id = self.product_and_batch(s)
             result = stock.transfer(
                 s,
                 ctx=ctx,
@@ -608,9 +593,6 @@ class CountDialog(_StockDialog):
         self.location = LocationCombo(app.store, site_id=site, prefer_site_id=site)
         if location_id is not None:
             self.location.select(location_id)
-        self.product = ProductPicker(app.store)
-        self.batch = QLineEdit()
-        self.batch.setPlaceholderText("only for batch-tracked products")
         self.counted = QuantityEdit()
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("why the count differs, e.g. damaged in storage")
@@ -620,24 +602,14 @@ class CountDialog(_StockDialog):
         f.add("batch_id", "&Batch", self.batch)
         f.add(("counted_quantity", "quantity"), "&Counted", self.counted)
         f.add("reason", "&Reason", self.reason)
-        self.finish_layout()
-        self.product.productChosen.connect(lambda _p: self._on_hand())
-        self.location.currentIndexChanged.connect(lambda _i: self._on_hand())
-        if product is not None:
-            self.product.set_product(product)
-            self.counted.setFocus()
-        else:
-            self.product.setFocus()
-
-    def _on_hand(self) -> None:
-        self.show_on_hand(self.location, self.product)
+        self.finish_layout(source=self.location, amount=self.counted, product=product)
 
     def save(self) -> bool:
         self.form.errors.clear()
         ctx = self.app.ctx
 
         def act(s: Any) -> tuple[ProductChoice, Any]:
-            product, batch_id = self.product_and_batch(s, self.product, self.batch)
+            product, batch_id = self.product_and_batch(s)
             if self.counted.value() is None:
                 raise ValidationFailed([("counted_quantity", "type the quantity counted")])
             result = stock.count(

@@ -11,33 +11,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QLineEdit,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from hom_desktop.core.errors import DomainError, ValidationFailed
 from hom_desktop.models.enums import GeoLevel, PartyKind
 from hom_desktop.schemas.party import PartyPublic
 from hom_desktop.services import parties, reports
 from hom_desktop.services.reports import GeoChoice
-from hom_desktop.ui import csv_import
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
-from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, find_data, label
-from hom_desktop.ui.table_model import (
-    ALIGN_CENTER,
-    Column,
-    PagedTableModel,
-    RowStyle,
-    make_table,
-    offset_pager,
-)
+from hom_desktop.ui.base import AppSession, search_field
+from hom_desktop.ui.forms import Form, find_data
+from hom_desktop.ui.master import MasterDataView
+from hom_desktop.ui.table_model import ALIGN_CENTER, Column, PagedTableModel, RowStyle, offset_pager
 
 
 @dataclass(frozen=True)
@@ -98,56 +83,20 @@ def fill_geo_combo(
     combo.blockSignals(False)
 
 
-class PartiesView(BaseView):
+class PartiesView(MasterDataView):
     key = "parties"
     title = "Parties"
     icon_name = "parties"
     permissions = frozenset({"parties.manage", "orders.view"})
     watches = frozenset({"parties", "geography"})
+    noun = "party"
+    manage_permission = "parties.manage"
+    csv_kind = "parties"
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
-        super().__init__(app, parent)
-        self.dialog: Any = None
+        super().__init__(app, parent, heading="Distributors and retailers", new=self.new_party)
         self.editing: PartyPublic | None = None
         self.geo: dict[uuid.UUID, GeoChoice] = {}
-        manage = app.can("parties.manage")
-        self.new_action = self.action(
-            "&New party", self.new_party, icon="add", shortcut="Ctrl+N", enabled=manage
-        )
-        self.save_action = self.action(
-            "&Save party", self.save, icon="save", shortcut="Ctrl+S", enabled=manage
-        )
-        self.import_action = self.action(
-            "&Import CSV…",
-            self.open_import,
-            icon="import",
-            shortcut="Ctrl+I",
-            enabled=manage and app.can("data.import"),
-        )
-        self.export_action = self.action(
-            "E&xport CSV…", self.export, icon="export", enabled=app.can("data.export")
-        )
-        self.find_action = self.action(
-            "&Find party", self.focus_first, icon="search", shortcut="Ctrl+F"
-        )
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            hbox(
-                title_label("Distributors and retailers"),
-                None,
-                button_for(self.import_action),
-                button_for(self.export_action),
-            )
-        )
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
-        self.search = QLineEdit()
-        self.search.setObjectName("party-search")
-        self.search.setPlaceholderText("Search code or name…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
         self.kind_filter = QComboBox()
         for text, value in KIND_FILTERS:
             self.kind_filter.addItem(text, value)
@@ -156,45 +105,24 @@ class PartiesView(BaseView):
         self.active_filter = QComboBox()
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
-        self.count_label = label("", "hint")
-        layout.addLayout(
-            hbox(
-                self.search,
-                self.kind_filter,
-                self.territory_filter,
-                self.active_filter,
-                None,
-                self.count_label,
-            )
+        self.add_search_row(
+            search_field("party-search", "Search code or name…", width_chars=24),
+            self.kind_filter,
+            self.territory_filter,
+            self.active_filter,
         )
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.model = PagedTableModel(PARTY_COLUMNS, row_style=_style, sort_column=0)
-        self.table = make_table(self.model, object_name="parties-table")
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._form_panel(manage))
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setChildrenCollapsible(False)
-        layout.addWidget(splitter, 1)
-
-        self._timer = debounce(self, 150, self.reload_table)
-        self.search.textEdited.connect(lambda _t: self._timer.start())
+        self.add_table_and_form(
+            PagedTableModel(PARTY_COLUMNS, row_style=_style, sort_column=0),
+            table_name="parties-table",
+            form_panel=self._form_panel(),
+        )
         for combo in (self.kind_filter, self.territory_filter, self.active_filter):
             combo.currentIndexChanged.connect(lambda _i: self.reload_table())
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._picked(cur))
         self.refresh()
 
     # --- form --------------------------------------------------------------------------
 
-    def _form_panel(self, manage: bool) -> QWidget:
-        panel = QWidget()
-        char = self.fontMetrics().averageCharWidth()
-        panel.setMinimumWidth(char * 46)
-        panel.setMaximumWidth(char * 60)
-        col = QVBoxLayout(panel)
-        col.setContentsMargins(8, 0, 0, 0)
-        self.form_title = label("New party", "title")
-        col.addWidget(self.form_title)
+    def _form_panel(self) -> QWidget:
         self.form = Form()
         self.kind = QComboBox()
         self.kind.addItem("Distributor", PartyKind.DISTRIBUTOR)
@@ -220,14 +148,7 @@ class PartiesView(BaseView):
         f.add("phone", "&Phone", self.phone)
         f.add("address", "&Address", self.address)
         f.add("active", "Status", self.active)
-        col.addWidget(f)
-        EnterMovesFocus(self, f.inputs)
-        col.addLayout(
-            hbox(button_for(self.new_action), None, button_for(self.save_action, primary=True))
-        )
-        col.addStretch(1)
-        for w in f.inputs:
-            w.setEnabled(manage)
+        panel = self.form_panel(f)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
         return panel
 
@@ -314,8 +235,7 @@ class PartiesView(BaseView):
         except DomainError as exc:
             self.form.errors.show(exc)
             return False
-        self.banner.setText(text)
-        self.banner.show()
+        self.say(text)
         self.app.notify("parties")
         if saved.kind == PartyKind.DISTRIBUTOR:
             self._reload_choices()
@@ -371,24 +291,3 @@ class PartiesView(BaseView):
         super().refresh()
         self._reload_choices()
         self.reload_table(select=self.editing.id if self.editing else None)
-
-    def focus_first(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
-    # --- CSV ---------------------------------------------------------------------------
-
-    def open_import(self) -> csv_import.ImportDialog:
-        dialog = csv_import.ImportDialog(self.app, "parties", self)
-        dialog.imported.connect(self._imported)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _imported(self, result: Any) -> None:
-        self.banner.setText(csv_import.import_summary(result))
-        self.banner.show()
-        self.refresh()
-
-    def export(self) -> Any:
-        return csv_import.export(self.app, self, "parties")

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,7 +29,7 @@ from hom_desktop.models.enums import Shift
 from hom_desktop.schemas.production import ProductionLogRow
 from hom_desktop.services import production
 from hom_desktop.ui import prompts, theme
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import EnterMovesFocus, FormErrors, ProductPicker, QuantityEdit, label
 from hom_desktop.ui.table_model import (
     ALIGN_RIGHT,
@@ -102,18 +101,10 @@ class ProductionView(BaseView):
             enabled=app.can("production.post"),
         )
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         where = app.who.site_code or "no site"
-        layout.addLayout(
-            hbox(
-                title_label("Daily production"),
-                None,
-                label(f"Factory: {where} — {app.who.site_name}", "hint"),
-            )
+        layout = self.page_layout(
+            "Daily production", label(f"Factory: {where} — {app.who.site_name}", "hint")
         )
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
         self.error_banner = QLabel()
         self.errors = FormErrors(self.error_banner)
         layout.addWidget(self.error_banner)
@@ -227,11 +218,10 @@ class ProductionView(BaseView):
             self.banner.hide()
             self.errors.show(exc)
             return False
-        self.banner.setText(
+        self.say(
             f"Posted {values['good_qty']:,} good and {values['rejected_qty']:,} rejected "
             f"of {sku}, shift {values['shift'].value}."
         )
-        self.banner.show()
         self.app.notify("production", "stock")
         self.reload_day()
         self.clear_line()
@@ -296,8 +286,7 @@ class ProductionView(BaseView):
             prompts.error(self, "Reverse entry", text)
             return False
         self.errors.clear()
-        self.banner.setText(f"Reversed {row.good_qty:,} × {row.sku}: {reason}")
-        self.banner.show()
+        self.say(f"Reversed {row.good_qty:,} × {row.sku}: {reason}")
         self.app.notify("production", "stock")
         self.reload_day()
         return True

@@ -12,30 +12,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QLineEdit,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QWidget
 
 from hom_desktop.core.errors import DomainError
 from hom_desktop.schemas.product import ProductPublic
 from hom_desktop.services import products
-from hom_desktop.ui import csv_import, theme
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
-from hom_desktop.ui.forms import EnterMovesFocus, Form, QuantityEdit, debounce, find_data, label
-from hom_desktop.ui.table_model import (
-    ALIGN_RIGHT,
-    Column,
-    PagedTableModel,
-    RowStyle,
-    make_table,
-    offset_pager,
-)
+from hom_desktop.ui import theme
+from hom_desktop.ui.base import AppSession, search_field
+from hom_desktop.ui.forms import Form, QuantityEdit, find_data
+from hom_desktop.ui.master import MasterDataView
+from hom_desktop.ui.table_model import ALIGN_RIGHT, Column, PagedTableModel, RowStyle, offset_pager
 
 
 def money(value: Any) -> str:
@@ -75,92 +61,40 @@ def _inactive_style(p: ProductPublic) -> RowStyle | None:
     return None if p.active else RowStyle(foreground=QColor("#7b8794"))
 
 
-class ProductsView(BaseView):
+class ProductsView(MasterDataView):
     key = "products"
     title = "Products"
     icon_name = "products"
     permissions = frozenset({"products.manage", "stock.view", "data.import", "orders.view"})
     watches = frozenset({"products"})
+    noun = "product"
+    manage_permission = "products.manage"
+    csv_kind = "products"
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
-        super().__init__(app, parent)
-        self.dialog: Any = None
-        manage = app.can("products.manage")
-        self.new_action = self.action(
-            "&New product", self.new_product, icon="add", shortcut="Ctrl+N", enabled=manage
-        )
-        self.save_action = self.action(
-            "&Save product", self.save, icon="save", shortcut="Ctrl+S", enabled=manage
-        )
-        self.import_action = self.action(
-            "&Import CSV…",
-            self.open_import,
-            icon="import",
-            shortcut="Ctrl+I",
-            enabled=manage and app.can("data.import"),
-        )
-        self.export_action = self.action(
-            "E&xport CSV…", self.export, icon="export", enabled=app.can("data.export")
-        )
-        self.find_action = self.action(
-            "&Find product", self.focus_first, icon="search", shortcut="Ctrl+F"
-        )
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            hbox(
-                title_label("Products"),
-                None,
-                button_for(self.import_action),
-                button_for(self.export_action),
-            )
-        )
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
-
-        self.search = QLineEdit()
-        self.search.setObjectName("product-search")
-        self.search.setPlaceholderText("Search SKU or name…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 28)
+        super().__init__(app, parent, heading="Products", new=self.new_product)
+        self.editing: ProductPublic | None = None
         self.active_filter = QComboBox()
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.category_filter = QComboBox()
-        self.count_label = label("", "hint")
-        layout.addLayout(
-            hbox(self.search, self.active_filter, self.category_filter, None, self.count_label)
+        self.add_search_row(
+            search_field("product-search", "Search SKU or name…", width_chars=28),
+            self.active_filter,
+            self.category_filter,
         )
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.model = PagedTableModel(PRODUCT_COLUMNS, row_style=_inactive_style, sort_column=0)
-        self.table = make_table(self.model, object_name="products-table")
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._form_panel(manage))
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setChildrenCollapsible(False)
-        layout.addWidget(splitter, 1)
-
-        self._timer = debounce(self, 150, self.reload_table)
-        self.search.textEdited.connect(lambda _t: self._timer.start())
+        self.add_table_and_form(
+            PagedTableModel(PRODUCT_COLUMNS, row_style=_inactive_style, sort_column=0),
+            table_name="products-table",
+            form_panel=self._form_panel(),
+        )
         self.active_filter.currentIndexChanged.connect(lambda _i: self.reload_table())
         self.category_filter.currentIndexChanged.connect(lambda _i: self.reload_table())
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._picked(cur))
         self.refresh()
 
     # --- the form ----------------------------------------------------------------------
 
-    def _form_panel(self, manage: bool) -> QWidget:
-        panel = QWidget()
-        char = self.fontMetrics().averageCharWidth()
-        panel.setMinimumWidth(char * 46)
-        panel.setMaximumWidth(char * 60)
-        col = QVBoxLayout(panel)
-        col.setContentsMargins(8, 0, 0, 0)
-        self.form_title = label("New product", "title")
-        col.addWidget(self.form_title)
+    def _form_panel(self) -> QWidget:
         self.form = Form()
         self.sku = QLineEdit()
         self.sku.setObjectName("product-sku")
@@ -201,17 +135,9 @@ class ProductsView(BaseView):
         f.add("track_batches", "Batches", self.track_batches)
         f.add("shelf_life_days", "S&helf life", self.shelf_life)
         f.add("active", "Status", self.active)
-        col.addWidget(f)
-        EnterMovesFocus(self, f.inputs)
-        self.save_button = button_for(self.save_action, primary=True)
         self.revert_button = QPushButton(theme.icon("refresh"), "Revert")
         self.revert_button.clicked.connect(self.revert)
-        col.addLayout(hbox(button_for(self.new_action), None, self.revert_button, self.save_button))
-        col.addStretch(1)
-        for w in f.inputs:
-            w.setEnabled(manage)
-        self.editing: ProductPublic | None = None
-        return panel
+        return self.form_panel(f, self.revert_button)
 
     def _fill(self, p: ProductPublic | None) -> None:
         self.editing = p
@@ -287,8 +213,7 @@ class ProductsView(BaseView):
         except DomainError as exc:
             self.form.errors.show(exc)
             return False
-        self.banner.setText(text)
-        self.banner.show()
+        self.say(text)
         self.app.notify("products")
         self.reload_table(select=saved.id)
         self._fill(saved)
@@ -344,24 +269,3 @@ class ProductsView(BaseView):
         super().refresh()
         self._reload_categories()
         self.reload_table(select=self.editing.id if self.editing else None)
-
-    def focus_first(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
-    # --- CSV ---------------------------------------------------------------------------
-
-    def open_import(self) -> csv_import.ImportDialog:
-        dialog = csv_import.ImportDialog(self.app, "products", self)
-        dialog.imported.connect(lambda r: self._imported(r))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _imported(self, result: Any) -> None:
-        self.banner.setText(csv_import.import_summary(result))
-        self.banner.show()
-        self.refresh()
-
-    def export(self) -> Any:
-        return csv_import.export(self.app, self, "products")

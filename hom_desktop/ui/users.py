@@ -26,7 +26,7 @@ from hom_desktop.core.errors import DomainError, ValidationFailed
 from hom_desktop.schemas.user import UserPublic
 from hom_desktop.services import sites, users
 from hom_desktop.ui import prompts
-from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, info_banner, title_label
+from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, label
 from hom_desktop.ui.table_model import Column, PagedTableModel, make_table, offset_pager
 
@@ -61,7 +61,6 @@ class UsersView(BaseView):
 
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(app, parent)
-        self.dialog: QDialog | None = None
         self.new_action = self.action("&New user…", self.open_new, icon="add", shortcut="Ctrl+N")
         self.edit_action = self.action(
             "&Edit roles…", self.open_edit, icon="roles", shortcut="Ctrl+E"
@@ -74,16 +73,8 @@ class UsersView(BaseView):
             "&Find user", self.focus_first, icon="search", shortcut="Ctrl+F"
         )
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(hbox(title_label("Users and roles"), None))
-        self.banner = info_banner()
-        layout.addWidget(self.banner)
-        self.search = QLineEdit()
-        self.search.setObjectName("user-search")
-        self.search.setPlaceholderText("Search username or name…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 28)
+        layout = self.page_layout("Users and roles")
+        self.search = search_field("user-search", "Search username or name…", width_chars=28)
         layout.addLayout(
             hbox(
                 self.search,
@@ -138,10 +129,6 @@ class UsersView(BaseView):
             act.setEnabled(user is not None)
         self.unlock_action.setEnabled(user is not None and user.locked_until is not None)
 
-    def say(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
-
     def _after_save(self, text: str, username: str) -> None:
         self.say(text)
         self.app.notify("users")
@@ -151,9 +138,7 @@ class UsersView(BaseView):
     def open_new(self) -> UserDialog:
         dialog = UserDialog(self.app, self)
         dialog.saved.connect(self._after_save)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def open_edit(self) -> UserDialog | None:
         user = self.selected()
@@ -161,9 +146,7 @@ class UsersView(BaseView):
             return None
         dialog = UserDialog(self.app, self, user=user)
         dialog.saved.connect(self._after_save)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def open_reset(self) -> PasswordDialog | None:
         user = self.selected()
@@ -171,9 +154,7 @@ class UsersView(BaseView):
             return None
         dialog = PasswordDialog(self.app, self, user=user)
         dialog.saved.connect(self._after_save)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(dialog)
 
     def unlock(self) -> bool:
         user = self.selected()
