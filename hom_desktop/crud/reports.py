@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from hom_desktop.models.enums import LocationKind
 from hom_desktop.models.inventory import StockBalance
 from hom_desktop.models.product import Product
 from hom_desktop.models.site import StockLocation
@@ -32,8 +33,13 @@ def _stock_select(
     site_id: uuid.UUID | None,
     search: str,
     low_only: bool,
+    watched_kinds: Sequence[LocationKind],
 ) -> tuple[Select[Any], Any]:
     qty = func.sum(StockBalance.quantity).label("quantity")
+    # The reorder level applies at the kinds of location the caller watches; elsewhere it is 0.
+    level = case(
+        (StockLocation.kind.in_(list(watched_kinds)), Product.reorder_level), else_=0
+    ).label("reorder_level")
     stmt = (
         select(
             StockLocation.id,
@@ -43,7 +49,7 @@ def _stock_select(
             Product.sku,
             Product.name,
             Product.unit,
-            Product.reorder_level,
+            level,
             qty,
         )
         .select_from(StockBalance)
@@ -63,9 +69,9 @@ def _stock_select(
             )
         )
     # A zero row still matters when the product has a reorder level: it is the lowest stock.
-    keep = or_(qty != 0, Product.reorder_level > 0)
+    keep = or_(qty != 0, level > 0)
     if low_only:
-        keep = and_(Product.reorder_level > 0, qty <= Product.reorder_level)
+        keep = and_(level > 0, qty <= level)
     return stmt.having(keep), qty
 
 
@@ -80,17 +86,22 @@ def stock_rows(
     descending: bool = False,
     limit: int = 200,
     offset: int = 0,
+    watched_kinds: Sequence[LocationKind] = (),
 ) -> list[tuple[Any, ...]]:
     """(location id, code, name, product id, sku, name, unit, reorder level, quantity) rows."""
     stmt, qty = _stock_select(
-        location_ids=location_ids, site_id=site_id, search=search, low_only=low_only
+        location_ids=location_ids,
+        site_id=site_id,
+        search=search,
+        low_only=low_only,
+        watched_kinds=watched_kinds,
     )
     sort_columns = {
         "location": StockLocation.code,
         "sku": Product.sku_key,
         "product": func.lower(Product.name),
         "quantity": qty,
-        "reorder_level": Product.reorder_level,
+        "reorder_level": stmt.selected_columns.reorder_level,
     }
     if sort not in sort_columns:
         raise ValueError(f"unknown sort key {sort!r}; known: {', '.join(STOCK_SORT_KEYS)}")
@@ -109,9 +120,14 @@ def stock_row_count(
     site_id: uuid.UUID | None = None,
     search: str = "",
     low_only: bool = False,
+    watched_kinds: Sequence[LocationKind] = (),
 ) -> int:
     stmt, _ = _stock_select(
-        location_ids=location_ids, site_id=site_id, search=search, low_only=low_only
+        location_ids=location_ids,
+        site_id=site_id,
+        search=search,
+        low_only=low_only,
+        watched_kinds=watched_kinds,
     )
     return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 

@@ -23,7 +23,7 @@ from hom_desktop.crud import product as product_crud
 from hom_desktop.crud import production as production_crud
 from hom_desktop.crud import reports as reports_crud
 from hom_desktop.crud.inventory import LedgerFilter
-from hom_desktop.models.enums import GeoLevel, PartyKind, VoucherType
+from hom_desktop.models.enums import GeoLevel, LocationKind, PartyKind, VoucherType
 from hom_desktop.services import parties
 
 __all__ = [
@@ -118,6 +118,11 @@ class BatchChoice:
     product_id: uuid.UUID
 
 
+# A product's reorder level is the company's figure for its own stores: a distributor's stock
+# point holds a fraction of it and would always look "low", so there it is not watched.
+REORDER_WATCHED_KINDS = (LocationKind.WAREHOUSE, LocationKind.FINISHED_GOODS)
+
+
 def stock_rows(
     session: Session,
     *,
@@ -141,6 +146,7 @@ def stock_rows(
         descending=descending,
         limit=limit,
         offset=offset,
+        watched_kinds=REORDER_WATCHED_KINDS,
     )
     return [
         StockRow(
@@ -167,7 +173,12 @@ def stock_row_count(
     low_only: bool = False,
 ) -> int:
     return reports_crud.stock_row_count(
-        session, location_ids=location_ids, site_id=site_id, search=search, low_only=low_only
+        session,
+        location_ids=location_ids,
+        site_id=site_id,
+        search=search,
+        low_only=low_only,
+        watched_kinds=REORDER_WATCHED_KINDS,
     )
 
 

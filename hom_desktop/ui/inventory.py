@@ -465,7 +465,7 @@ class _StockDialog(QDialog):
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setDefault(False)
         self.ok_button.setAutoDefault(False)
-        self.ok_button.setToolTip(f"{ok_text} (Ctrl+S)")
+        self.ok_button.setToolTip(f"{ok_text.replace('&', '')} (Ctrl+S)")
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAutoDefault(False)
         self.ok_button.clicked.connect(self.save)

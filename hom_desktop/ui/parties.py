@@ -106,7 +106,7 @@ class PartiesView(MasterDataView):
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.add_search_row(
-            search_field("party-search", "Search code or name…", width_chars=24),
+            search_field("party-search", "Search code or name…", width_chars=30),
             self.kind_filter,
             self.territory_filter,
             self.active_filter,

@@ -119,8 +119,11 @@ class ProductsView(MasterDataView):
         self.track_batches = QCheckBox("Tracked by batch")
         self.shelf_life = QLineEdit()
         self.shelf_life.setPlaceholderText("days; needed when tracked by batch")
-        self.active = QCheckBox("Active (offered when typing a product)")
+        self.active = QCheckBox("Active")
         self.active.setChecked(True)
+        self.active.setToolTip(
+            "Inactive products are not offered when typing a product and cannot be ordered"
+        )
         f = self.form
         f.add("sku", "&SKU", self.sku)
         f.add("name", "&Name", self.name)

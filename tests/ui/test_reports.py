@@ -72,3 +72,35 @@ def test_pending_sync_counts_outbox_rows(kit):
     stocked_products(kit, [1, 2, 3])
     with kit.store.reader() as s:
         assert reports.pending_sync_count(s) == before + 3
+
+
+def test_reorder_levels_are_watched_at_company_stores_not_distributor_stock_points(kit):
+    from hom_desktop.models.enums import LocationKind, PartyKind
+    from hom_desktop.models.party import Party
+    from hom_desktop.services import geography, stock
+    from tests.utils.builders import add_location
+
+    ((pid, _sku),) = stocked_products(kit, [4], reorder_levels=[10])
+    with kit.session() as s:
+        parent = None
+        for level, code in enumerate(["Z", "Z-S", "Z-S-R", "Z-S-R-A", "Z-S-R-A1"], start=1):
+            parent = geography.create_node(
+                s,
+                ctx=kit.ctx,
+                node_in={"level": level, "code": code, "name": code, "parent_id": parent},
+            ).id
+        dist = Party(kind=PartyKind.DISTRIBUTOR, code="D1", name="Dist", territory_id=parent)
+        s.add(dist)
+        s.flush()
+        point = add_location(
+            s, kit.ctx, site_id=kit.site_id, kind=LocationKind.DISTRIBUTOR_STOCK, party_id=dist.id
+        )
+        stock.receive(
+            s, ctx=kit.ctx, receipt_in={"location_id": point, "product_id": pid, "quantity": 2}
+        )
+    with kit.store.reader() as s:
+        rows = {r.location_id: r for r in reports.stock_rows(s)}
+        assert rows[kit.location_id].low and rows[kit.location_id].reorder_level == 10
+        assert not rows[point].low and rows[point].reorder_level == 0
+        assert [r.location_id for r in reports.stock_rows(s, low_only=True)] == [kit.location_id]
+        assert reports.stock_rows(s, sort="reorder_level", descending=True)[0].reorder_level == 10
