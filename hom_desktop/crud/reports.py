@@ -106,9 +106,16 @@ def stock_rows(
     if sort not in sort_columns:
         raise ValueError(f"unknown sort key {sort!r}; known: {', '.join(STOCK_SORT_KEYS)}")
     primary = sort_columns[sort]
+    first = []
+    if sort == "location":
+        # By location: the watched stores (the site's own) before the stock points it keeps.
+        first = [case((StockLocation.kind.in_(list(watched_kinds)), 0), else_=1)]
     # Tie-breakers make the order total, so offset pages never repeat or skip a row.
     stmt = stmt.order_by(
-        primary.desc() if descending else primary.asc(), StockLocation.code, Product.sku_key
+        *first,
+        primary.desc() if descending else primary.asc(),
+        StockLocation.code,
+        Product.sku_key,
     )
     return [tuple(r) for r in session.execute(stmt.limit(limit).offset(offset))]
 
