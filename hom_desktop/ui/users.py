@@ -46,7 +46,9 @@ USER_COLUMNS = [
     Column("Status", _status, width_chars=18),
     Column(
         "Last sign-in",
-        lambda u: to_local(u.last_login_at).strftime("%Y-%m-%d %H:%M") if u.last_login_at else "",
+        lambda u: (
+            to_local(u.last_login_at).strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"
+        ),
         width_chars=16,
     ),
 ]
