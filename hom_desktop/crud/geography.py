@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CTE, func, select
 from sqlalchemy.orm import Session, aliased
 
+from hom_desktop.crud import lookup
 from hom_desktop.models.geography import GeoNode
 from hom_desktop.models.party import Party
 from hom_desktop.models.site import Site
@@ -38,14 +39,7 @@ def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, GeoNode]:
 
 
 def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, GeoNode]:
-    wanted = list({i for i in ids if i is not None})
-    found: dict[uuid.UUID, GeoNode] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        found.update(
-            {n.id: n for n in session.scalars(select(GeoNode).where(GeoNode.id.in_(chunk)))}
-        )
-    return found
+    return lookup.by_ids(session, GeoNode, ids)
 
 
 def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:

@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import RowMapping, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from hom_desktop.crud import lookup
 from hom_desktop.models.enums import OrderStatus
 from hom_desktop.models.party import Party
-
-_CHUNK = 400
 
 
 def get_party(session: Session, party_id: uuid.UUID) -> Party | None:
@@ -26,12 +25,7 @@ def get_party(session: Session, party_id: uuid.UUID) -> Party | None:
 
 
 def get_parties(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Party]:
-    wanted = list({i for i in ids if i is not None})
-    found: dict[uuid.UUID, Party] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        found.update({p.id: p for p in session.scalars(select(Party).where(Party.id.in_(chunk)))})
-    return found
+    return lookup.by_ids(session, Party, ids)
 
 
 def get_order(session: Session, model: type[Any], order_id: uuid.UUID) -> Any | None:

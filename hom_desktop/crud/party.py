@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hom_desktop.crud import geography as geo_crud
+from hom_desktop.crud import lookup
 from hom_desktop.models.enums import PartyKind
 from hom_desktop.models.geography import GeoNode
 from hom_desktop.models.party import Party
@@ -41,12 +42,7 @@ def get_by_code(session: Session, code: str) -> Party | None:
 
 
 def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Party]:
-    wanted = list({i for i in ids if i is not None})
-    found: dict[uuid.UUID, Party] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        found.update({p.id: p for p in session.scalars(select(Party).where(Party.id.in_(chunk)))})
-    return found
+    return lookup.by_ids(session, Party, ids)
 
 
 def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Party]:

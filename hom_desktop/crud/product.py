@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from hom_desktop.crud import lookup
 from hom_desktop.models.inventory import StockBalance
 from hom_desktop.models.product import Product
 
@@ -42,16 +43,7 @@ def get_by_sku(session: Session, sku: str) -> Product | None:
 
 
 def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    found: dict[uuid.UUID, Product] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        found.update(
-            {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(chunk)))}
-        )
-    return found
+    return lookup.by_ids(session, Product, ids)
 
 
 def get_by_sku_keys(session: Session, keys: Iterable[str]) -> dict[str, Product]:

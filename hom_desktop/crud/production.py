@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import RowMapping, func, select
 from sqlalchemy.orm import Session, aliased
 
+from hom_desktop.crud import lookup
 from hom_desktop.models.product import Product
 from hom_desktop.models.production import Batch, ProductionLog
 
@@ -20,14 +21,7 @@ def get_batch(session: Session, batch_id: uuid.UUID) -> Batch | None:
 
 
 def get_batches(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Batch]:
-    wanted = list({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    found: dict[uuid.UUID, Batch] = {}
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
-        found.update({b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(chunk)))})
-    return found
+    return lookup.by_ids(session, Batch, ids)
 
 
 def get_batch_by_code(session: Session, *, product_id: uuid.UUID, code: str) -> Batch | None:

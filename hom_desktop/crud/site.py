@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hom_desktop.crud import lookup
 from hom_desktop.models.enums import LocationKind, SiteKind
 from hom_desktop.models.site import Site, StockLocation
 from hom_desktop.models.store import DocumentSequence, Installation
@@ -43,11 +44,7 @@ def get_location_by_code(session: Session, code: str) -> StockLocation | None:
 
 
 def get_locations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StockLocation]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = session.scalars(select(StockLocation).where(StockLocation.id.in_(wanted)))
-    return {loc.id: loc for loc in rows}
+    return lookup.by_ids(session, StockLocation, ids)
 
 
 def list_locations(
