@@ -499,7 +499,7 @@ class _Loader:
                             "production_date": day,
                             "shift": shift,
                             "product_id": pid,
-                            "batch_code": f"{code[-2:]}{day:%y%m%d}{shift}" if tracked else None,
+                            "batch_code": f"F{code[-1]}-{day:%y%m%d}-{shift}" if tracked else None,
                             "good_qty": pack * self.rng.randrange(40, 160),
                             "rejected_qty": self.rng.randrange(0, pack),
                         },
