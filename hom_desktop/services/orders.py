@@ -349,10 +349,7 @@ def replace_lines(
     lines: Sequence[OrderLineIn | dict[str, Any]],
 ) -> Order:
     """Replace every line of a draft (prices are taken afresh from the product master)."""
-    spec = spec_for(level)
-    require(ctx, spec.permission)
-    order = _load(session, spec, order_id)
-    _check_order_writer(ctx, order)
+    spec, order = _open_for_change(session, ctx=ctx, level=level, order_id=order_id, to=None)
     if order.status != OrderStatus.DRAFT:
         raise IllegalTransition(
             f"the lines of {order.number} can be changed only while it is a draft; "
@@ -390,11 +387,9 @@ def confirm(
     order_id: uuid.UUID,
     on: date | None = None,
 ) -> Order:
-    spec = spec_for(level)
-    require(ctx, spec.permission)
-    order = _load(session, spec, order_id)
-    _check_order_writer(ctx, order)
-    _check_transition(order, OrderStatus.CONFIRMED)
+    spec, order = _open_for_change(
+        session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CONFIRMED
+    )
     order.confirmed_at = _stamp(on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CONFIRMED)
 
@@ -409,11 +404,9 @@ def dispatch(
 ) -> Order:
     """Take the order's goods out of the seller's location (first-expiry-first where no batch is
     fixed); ``on`` is the dispatch date that decides which batches have expired."""
-    spec = spec_for(level)
-    require(ctx, spec.permission)
-    order = _load(session, spec, order_id)
-    _check_order_writer(ctx, order)
-    _check_transition(order, OrderStatus.DISPATCHED)
+    spec, order = _open_for_change(
+        session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.DISPATCHED
+    )
     today = local_today()
     day = on or today
     if day < order.order_date:
@@ -456,14 +449,16 @@ def deliver(
     """Mark the order delivered. A primary delivery also receives the dispatched batches into the
     distributor's stock point, written by the site that owns that stock point (``stock.post``
     refuses any other with ``WrongSite``)."""
-    spec = spec_for(level)
-    require(ctx, spec.permission)
-    order = _load(session, spec, order_id)
-    if spec.level != OrderLevel.PRIMARY:
-        # A primary delivery is written by the site owning the distributor's stock point, and
-        # stock.post holds it to that; every other change belongs to the order's own site.
-        _check_order_writer(ctx, order)
-    _check_transition(order, OrderStatus.DELIVERED)
+    # A primary delivery is written by the site owning the distributor's stock point, and
+    # stock.post holds it to that; every other change belongs to the order's own site.
+    spec, order = _open_for_change(
+        session,
+        ctx=ctx,
+        level=level,
+        order_id=order_id,
+        to=OrderStatus.DELIVERED,
+        writer_check=spec_for(level).level != OrderLevel.PRIMARY,
+    )
     if spec.level == OrderLevel.PRIMARY:
         dispatched = [
             e
@@ -498,12 +493,10 @@ def cancel(
     on: date | None = None,
 ) -> Order:
     """Cancel a draft or confirmed order (nothing has moved yet, so nothing is undone)."""
-    spec = spec_for(level)
-    require(ctx, spec.permission)
+    spec, order = _open_for_change(
+        session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CANCELLED
+    )
     data = validate(OrderCancel, {"reason": reason})
-    order = _load(session, spec, order_id)
-    _check_order_writer(ctx, order)
-    _check_transition(order, OrderStatus.CANCELLED)
     order.cancelled_at = _stamp(on)
     order.cancel_reason = data.reason
     return _transition(
@@ -611,6 +604,27 @@ def to_public(level: OrderLevel, order: Order) -> OrderPublic:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _open_for_change(
+    session: Session,
+    *,
+    ctx: ActorContext,
+    level: OrderLevel,
+    order_id: uuid.UUID,
+    to: OrderStatus | None,
+    writer_check: bool = True,
+) -> tuple[LevelSpec, Order]:
+    """The checks every change of an existing order makes, in order: the level's permission,
+    the order exists, this site writes it, and (for a status change) the transition is legal."""
+    spec = spec_for(level)
+    require(ctx, spec.permission)
+    order = _load(session, spec, order_id)
+    if writer_check:
+        _check_order_writer(ctx, order)
+    if to is not None:
+        _check_transition(order, to)
+    return spec, order
 
 
 def _check_order_writer(ctx: ActorContext, order: Order) -> None:
