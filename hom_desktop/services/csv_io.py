@@ -19,6 +19,11 @@ Import is two steps so the GUI can show what will happen before anything is writ
 Rows upsert by their natural key (product SKU, geography code, party code); every row describes
 the whole record, and an empty optional cell takes the field's default. ``export_csv`` writes
 exactly the import columns, so exporting and importing the result changes nothing.
+
+Both ``apply_import`` and ``export_csv`` take an optional ``cancelled`` callable, asked before
+every row: when it answers True they raise ``ImportCancelled`` (a ``DomainError``), so the
+caller's transaction rolls back and nothing of the file is kept (or no file is written). The
+service knows nothing of who asks: the GUI passes its background operation's cancel flag.
 """
 
 from __future__ import annotations
@@ -92,11 +97,37 @@ MANAGE_PERMISSION: dict[str, str] = {
     "parties": parties.PERMISSION,
 }
 
+Cancelled = Callable[[], bool]
+"""Asked before each row: True means stop (see ``ImportCancelled``)."""
+
+CREATE_CHUNK = 500
+"""New products are written this many at a time, so a cancel is heard between batches."""
+
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
 
 # --- results ---------------------------------------------------------------------------------
+
+
+class ImportCancelled(DomainError):
+    """The caller asked an import or export to stop. Raised before anything is final: the
+    caller's transaction must roll back (``store.transaction()`` does), and nothing is kept."""
+
+    code = "cancelled"
+
+    def __init__(self, message: str = "cancelled: nothing was imported") -> None:
+        super().__init__(message)
+
+
+def _checker(cancelled: Cancelled | None) -> Callable[[], None]:
+    """A function that raises ``ImportCancelled`` once ``cancelled()`` says so."""
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise ImportCancelled()
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -727,12 +758,20 @@ def _preview_parties(
 # --- apply ------------------------------------------------------------------------------------
 
 
-def apply_import(session: Session, *, ctx: ActorContext, preview: ImportPreview) -> ImportResult:
+def apply_import(
+    session: Session,
+    *,
+    ctx: ActorContext,
+    preview: ImportPreview,
+    cancelled: Cancelled | None = None,
+) -> ImportResult:
     """Write a clean preview through the services, in the caller's transaction.
 
     Needs ``data.import`` and the managing permission of the kind imported. Any refusal is raised
     as ``CsvRowError`` with the row's line; the caller's transaction must then roll back (as
-    ``store.transaction()`` does), so either every row is written or none.
+    ``store.transaction()`` does), so either every row is written or none. ``cancelled`` is
+    asked before every row (and once more at the end); when it answers True,
+    ``ImportCancelled`` is raised and the same rollback keeps nothing.
     """
     require(ctx, "data.import")
     require(ctx, MANAGE_PERMISSION[preview.kind])
@@ -751,7 +790,10 @@ def apply_import(session: Session, *, ctx: ActorContext, preview: ImportPreview)
         "geography": _apply_geography,
         "parties": _apply_parties,
     }[preview.kind]
-    outcomes = writer(session, ctx, preview.rows)
+    check = _checker(cancelled)
+    check()
+    outcomes = writer(session, ctx, preview.rows, check)
+    check()
     return ImportResult(
         created=outcomes.count("create"),
         updated=outcomes.count("update"),
@@ -767,22 +809,25 @@ def _at_line(line: int, renames: dict[str, str] | None = None) -> Iterator[None]
     """Turn a service's refusal inside the block into ``CsvRowError`` for ``line``."""
     try:
         yield
-    except CsvRowError:
+    except (CsvRowError, ImportCancelled):
         raise
     except DomainError as exc:
         refused = _refused(exc, renames).error
         raise CsvRowError(f"{refused.message} ({_STALE})", line=line, field=refused.field) from exc
 
 
-def _apply_products(session: Session, ctx: ActorContext, rows: list[RowPreview]) -> list[str]:
-    """Updates row by row, then every new product in one batched service call (products do
-    not refer to each other, so the order of the writes does not matter)."""
+def _apply_products(
+    session: Session, ctx: ActorContext, rows: list[RowPreview], check: Callable[[], None]
+) -> list[str]:
+    """Updates row by row, then the new products in batched service calls of ``CREATE_CHUNK``
+    (products do not refer to each other, so the order of the writes does not matter)."""
     existing = product_crud.get_by_sku_keys(
         session, (products.sku_key(r.values["sku"]) for r in rows)
     )
     outcomes: list[str] = []
     creates: list[RowPreview] = []
     for row in rows:
+        check()
         if row.action == "create":
             creates.append(row)
             outcomes.append("create")
@@ -797,11 +842,13 @@ def _apply_products(session: Session, ctx: ActorContext, rows: list[RowPreview])
             with _at_line(row.line):
                 products.update_product(session, ctx=ctx, product_id=current.id, product_in=changes)
         outcomes.append("update" if changes else "unchanged")
-    if creates:
+    for start in range(0, len(creates), CREATE_CHUNK):
+        check()
+        chunk = creates[start : start + CREATE_CHUNK]
         try:
-            products.create_products(session, ctx=ctx, products_in=[r.values for r in creates])
+            products.create_products(session, ctx=ctx, products_in=[r.values for r in chunk])
         except DomainError as exc:
-            raise _item_error(exc, [r.line for r in creates]) from exc
+            raise _item_error(exc, [r.line for r in chunk]) from exc
     return outcomes
 
 
@@ -814,7 +861,9 @@ def _item_error(exc: DomainError, lines: list[int]) -> CsvRowError:
     )
 
 
-def _apply_geography(session: Session, ctx: ActorContext, rows: list[RowPreview]) -> list[str]:
+def _apply_geography(
+    session: Session, ctx: ActorContext, rows: list[RowPreview], check: Callable[[], None]
+) -> list[str]:
     codes = {r.values["code"] for r in rows} | {
         r.values["parent_code"] for r in rows if r.values["parent_code"]
     }
@@ -833,6 +882,7 @@ def _apply_geography(session: Session, ctx: ActorContext, rows: list[RowPreview]
 
     outcomes: list[str] = []
     for row in rows:
+        check()
         values = row.values
         with _at_line(row.line, _GEO_RENAMES):
             node = known.get(values["code"])
@@ -876,7 +926,9 @@ def _apply_geography(session: Session, ctx: ActorContext, rows: list[RowPreview]
     return outcomes
 
 
-def _apply_parties(session: Session, ctx: ActorContext, rows: list[RowPreview]) -> list[str]:
+def _apply_parties(
+    session: Session, ctx: ActorContext, rows: list[RowPreview], check: Callable[[], None]
+) -> list[str]:
     codes = {r.values["code"] for r in rows} | {
         r.values["distributor_code"] for r in rows if r.values["distributor_code"]
     }
@@ -897,6 +949,7 @@ def _apply_parties(session: Session, ctx: ActorContext, rows: list[RowPreview]) 
 
     outcomes: list[str] = []
     for row in rows:
+        check()
         values = row.values
         with _at_line(row.line, _PARTY_RENAMES):
             party = known.get(values["code"])
@@ -946,11 +999,14 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def export_csv(session: Session, *, ctx: ActorContext, kind: Kind) -> str:
+def export_csv(
+    session: Session, *, ctx: ActorContext, kind: Kind, cancelled: Cancelled | None = None
+) -> str:
     """The whole master of ``kind`` as CSV text with exactly the import columns.
 
     Geography lists parents before children and parties list distributors before retailers, so
-    the file imports into an empty store as it stands.
+    the file imports into an empty store as it stands. ``cancelled`` is asked before every row;
+    when it answers True, ``ImportCancelled`` is raised and no text is returned.
     """
     require(ctx, "data.export")
     if kind not in COLUMNS:
@@ -960,15 +1016,20 @@ def export_csv(session: Session, *, ctx: ActorContext, kind: Kind) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS[kind])
+    check = _checker(cancelled)
+    check()
     if kind == "products":
         for p in product_crud.list_all(session):
+            check()
             writer.writerow([_cell(getattr(p, c)) for c in COLUMNS["products"]])
     elif kind == "geography":
         for node, parent_code in geo_crud.export_rows(session):
+            check()
             level = GeoLevel(node.level).name.lower()
             writer.writerow([level, node.code, node.name, _cell(parent_code)])
     else:
         for party, territory_code, distributor_code in party_crud.export_rows(session):
+            check()
             writer.writerow(
                 [
                     _cell(party.kind),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -146,10 +147,21 @@ class BaseView(QWidget):
 
     def open_dialog(self, dialog: D) -> D:
         """Show ``dialog`` window-modal with ``open()`` rather than ``exec()``, so the event loop
-        (background operations, tests) keeps running, and keep it as ``self.dialog``."""
+        (background operations, tests) keeps running, and keep it as ``self.dialog`` while it
+        lives. Once closed it is deleted: a dialog is made anew for every use, and one kept
+        per use would pile up for the whole session. What it reports leaves through its
+        signals before it closes (its background work skips the callbacks of a deleted
+        parent)."""
         self.dialog = dialog
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.destroyed.connect(self._dialog_gone)
         dialog.open()
         return dialog
+
+    def _dialog_gone(self, gone: QObject | None = None) -> None:
+        """Forget ``self.dialog`` once Qt has deleted it (it would be a dead wrapper)."""
+        if self.dialog is not None and not shiboken6.isValid(self.dialog):
+            self.dialog = None
 
     def view_actions(self) -> list[QAction]:
         """The actions shown in the main window's Actions menu while this view is current."""

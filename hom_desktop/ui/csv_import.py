@@ -3,6 +3,11 @@
 Reading and checking the file (``csv_io.preview_import``) and writing it (``csv_io.apply_import``)
 both run off the UI thread through ``Operation``; the preview is plain data, so it crosses from
 the worker to the dialog and back to the worker for the write, in a new transaction.
+
+Every step can be cancelled: the progress dialog's Cancel, or the import dialog's own Cancel
+while a step runs. The write and the export ask the operation's cancel flag before each row
+(``csv_io``'s ``cancelled`` hook); a cancelled write rolls back whole, a cancelled export writes
+no file.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from hom_desktop.services.csv_io import ImportPreview, ImportResult, RowPreview
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, hbox, info_banner
 from hom_desktop.ui.forms import label
-from hom_desktop.ui.ops import Operation, Progress
+from hom_desktop.ui.ops import Operation, OperationCancelled, Progress
 from hom_desktop.ui.table_model import (
     ALIGN_RIGHT,
     Column,
@@ -102,9 +107,20 @@ class ImportDialog(QDialog):
         self.import_button = buttons.addButton("&Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.apply)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        close.clicked.connect(self.reject)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
+
+    def running(self) -> bool:
+        """True while a check of a file or an import is under way."""
+        return self.operation is not None and self.operation.running
+
+    def reject(self) -> None:
+        """Cancel (the button, Esc, closing the window) stops what is running, then closes:
+        an import stopped this way rolls back whole, nothing of the file is kept."""
+        if self.running():
+            self.operation.cancel()  # type: ignore[union-attr]
+        super().reject()
 
     def choose(self) -> None:
         path = prompts.open_file(self, f"Import {KIND_TITLES[self.kind]}")
@@ -119,20 +135,32 @@ class ImportDialog(QDialog):
         self.problems.hide()
         store, kind = self.app.store, self.kind
 
-        def work(_p: Progress) -> ImportPreview:
+        def work(p: Progress) -> ImportPreview:
             text = csv_io.decode(path.read_bytes())
+            p.check()
             with store.reader() as s:
-                return csv_io.preview_import(s, kind=kind, text=text)
+                preview = csv_io.preview_import(s, kind=kind, text=text)
+            p.check()
+            return preview
 
         def failed(exc: BaseException) -> None:
             self.problems.setText(f"The file could not be read: {prompts.describe(exc)}")
             self.problems.show()
 
+        def cancelled() -> None:
+            self.path_label.setText("No file chosen")
+            self.preview = None
+            self.model.set_fetch(_rows_fetch([]))
+            self.summary.hide()
+
+        self.choose_button.setEnabled(False)
         self.operation = (
             Operation(self, work)
-            .with_progress(f"Checking {path.name}…", title="Import")
+            .with_progress(f"Checking {path.name}…", title="Import", cancellable=True)
             .success(self.show_preview)
             .failure(failed)
+            .on_cancel(cancelled)
+            .finally_(lambda: self.choose_button.setEnabled(True))
             .run()
         )
         return self.operation
@@ -167,20 +195,33 @@ class ImportDialog(QDialog):
             return None
         preview, store, ctx = self.preview, self.app.store, self.app.ctx
 
-        def work(_p: Progress) -> ImportResult:
-            with store.transaction() as s:
-                return csv_io.apply_import(s, ctx=ctx, preview=preview)
+        def work(p: Progress) -> ImportResult:
+            try:
+                with store.transaction() as s:  # rolls back whole when anything is raised
+                    return csv_io.apply_import(s, ctx=ctx, preview=preview, cancelled=p.cancelled)
+            except csv_io.ImportCancelled:
+                raise OperationCancelled() from None
 
         def failed(exc: BaseException) -> None:
             self.problems.setText(f"Nothing was imported: {prompts.describe(exc)}")
             self.problems.show()
 
+        def cancelled() -> None:
+            self.problems.setText("Import cancelled: nothing was imported.")
+            self.problems.show()
+            self.import_button.setEnabled(True)  # the preview still stands
+
         self.import_button.setEnabled(False)
+        self.choose_button.setEnabled(False)
         self.operation = (
             Operation(self, work)
-            .with_progress(f"Importing {len(preview.rows):,} rows…", title="Import")
+            .with_progress(
+                f"Importing {len(preview.rows):,} rows…", title="Import", cancellable=True
+            )
             .success(self._done)
             .failure(failed)
+            .on_cancel(cancelled)
+            .finally_(lambda: self.choose_button.setEnabled(True))
             .run()
         )
         return self.operation
@@ -206,15 +247,30 @@ def export(app: AppSession, parent: QWidget, kind: str) -> Operation[str] | None
         return None
     store, ctx = app.store, app.ctx
 
-    def work(_p: Progress) -> str:
-        with store.reader() as s:
-            text = csv_io.export_csv(s, ctx=ctx, kind=kind)  # type: ignore[arg-type]
+    def work(p: Progress) -> str:
+        try:
+            with store.reader() as s:
+                text = csv_io.export_csv(
+                    s,
+                    ctx=ctx,
+                    kind=kind,  # type: ignore[arg-type]
+                    cancelled=p.cancelled,
+                )
+        except csv_io.ImportCancelled:
+            raise OperationCancelled() from None
+        p.check()  # the last moment to stop: past it the file is written
         Path(path).write_text(text, encoding="utf-8")
         return path
 
+    def cancelled() -> None:
+        say = getattr(parent, "say", None)
+        if callable(say):
+            say(f"Export cancelled: {Path(path).name} was not written.")
+
     return (
         Operation(parent, work)
-        .with_progress(f"Exporting {KIND_TITLES[kind]}…", title="Export")
+        .with_progress(f"Exporting {KIND_TITLES[kind]}…", title="Export", cancellable=True)
         .success(lambda p: prompts.info(parent, "Export", f"Saved {p}"))
+        .on_cancel(cancelled)
         .run()
     )

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
+    QDate,
     QEvent,
+    QItemSelectionModel,
     QObject,
     QRegularExpression,
     QStringListModel,
@@ -237,13 +239,39 @@ class Form(QWidget):
 
 
 class EnterMovesFocus(QObject):
-    """Return/Enter in a field moves to the next field, as on a paper form."""
+    """Return/Enter in a field moves to the next field, as on a paper form.
+
+    A line edit with its suggestions open is the exception Qt makes: the key goes to the
+    completer's popup, which hands it to the line edit (``returnPressed``) and then takes the
+    highlighted suggestion (``activated``). So for such fields the move happens on those
+    signals instead, and Enter on an open list still moves on (with the suggestion taken).
+    """
 
     def __init__(self, parent: QWidget, widgets: Sequence[QWidget]) -> None:
         super().__init__(parent)
         self._widgets = list(widgets)
         for w in self._widgets:
             w.installEventFilter(self)
+            if isinstance(w, QLineEdit) and w.completer() is not None:
+                w.returnPressed.connect(lambda w=w: self._entered(w))
+                w.completer().activated[str].connect(lambda _text, w=w: self._entered(w))
+
+    def _entered(self, widget: QLineEdit) -> None:
+        """Enter reached the line edit through its completer, or a suggestion was taken: move
+        on once (the second of the two signals finds the focus already gone)."""
+        if widget.hasFocus():
+            self.advance(widget)
+
+    def advance(self, widget: QWidget) -> None:
+        """Focus the next enabled, visible field after ``widget``."""
+        i = self._widgets.index(widget)
+        for nxt in self._widgets[i + 1 :]:
+            if nxt.isEnabled() and nxt.isVisible():
+                nxt.setFocus(Qt.FocusReason.TabFocusReason)
+                if isinstance(nxt, QLineEdit):
+                    nxt.selectAll()
+                return
+        self.parent().focusNextChild()  # type: ignore[union-attr]
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
@@ -258,18 +286,11 @@ class EnterMovesFocus(QObject):
                 if isinstance(obj, QLineEdit):
                     comp = obj.completer()
                     if comp is not None and comp.popup().isVisible():
-                        return False
+                        return False  # the completer's turn: see ``_entered``
                 if isinstance(obj, QComboBox) and obj.view().isVisible():
                     return False
                 if obj in self._widgets:
-                    i = self._widgets.index(obj)  # type: ignore[arg-type]
-                    for nxt in self._widgets[i + 1 :]:
-                        if nxt.isEnabled() and nxt.isVisible():
-                            nxt.setFocus(Qt.FocusReason.TabFocusReason)
-                            if isinstance(nxt, QLineEdit):
-                                nxt.selectAll()
-                            return True
-                    self.parent().focusNextChild()  # type: ignore[union-attr]
+                    self.advance(obj)  # type: ignore[arg-type]
                     return True
         return False
 
@@ -281,6 +302,60 @@ def debounce(parent: QObject, msec: int, fn: Callable[[], None]) -> QTimer:
     timer.setInterval(msec)
     timer.timeout.connect(fn)
     return timer
+
+
+class DateEdit(QDateEdit):
+    """An ordinary date field (yyyy-MM-dd, with a calendar) that takes a date typed in full.
+
+    Qt moves on to the next part of the date by itself once a part is complete, so the
+    separator a clerk types next would skip a part ("2024-05-01" became 2024-11-05); a
+    separator typed right after such a move is therefore taken as already done.
+    """
+
+    SEPARATORS = frozenset("-/.")
+
+    entered = Signal()
+    """The clerk typed a date (when they leave the field) or picked one in the calendar, even
+    the date already shown, which ``dateChanged`` does not report."""
+
+    def __init__(self, value: QDate | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setDate(value if value is not None else QDate.currentDate())
+        self._moved_on = False
+        self._typed = False
+        self.editingFinished.connect(self._finished)
+        self.calendarWidget().clicked.connect(lambda _d: self.entered.emit())
+        self.lineEdit().installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """A click leaves a bare cursor inside a part of the date, where typed digits are
+        refused; select the part clicked instead (as Tab selects the first), so typing
+        replaces it."""
+        if (
+            obj is self.lineEdit()
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and not self.lineEdit().hasSelectedText()
+        ):
+            self.setSelectedSection(self.currentSection())
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if text and text in self.SEPARATORS and self._moved_on:
+            self._moved_on = False
+            event.accept()
+            return
+        before = self.currentSection()
+        super().keyPressEvent(event)
+        self._moved_on = text.isdigit() and self.currentSection() != before
+        self._typed = self._typed or text.isdigit()
+
+    def _finished(self) -> None:
+        if self._typed:
+            self._typed = False
+            self.entered.emit()
 
 
 class QuantityEdit(QLineEdit):
@@ -329,6 +404,7 @@ class ProductPicker(QLineEdit):
         self.setCompleter(completer)
         self._timer = debounce(self, 120, self.refresh_choices)
         self.textEdited.connect(self._typed)
+        self.returnPressed.connect(self._entered)
 
     def _typed(self, _text: str) -> None:
         self._chosen = None
@@ -343,6 +419,42 @@ class ProductPicker(QLineEdit):
         self._list.setStringList(list(self._choices))
         if text and self.hasFocus() and found:
             self.completer().complete()
+            self._preselect(text)
+
+    def _exact(self, text: str) -> ProductChoice | None:
+        """The suggestion ``text`` names exactly: its whole SKU (any case), or its label."""
+        want = text.strip().casefold()
+        for choice in self._choices.values():
+            if choice.sku.casefold() == want or choice.label.casefold() == want:
+                return choice
+        return None
+
+    def _preselect(self, text: str) -> None:
+        """Make the suggestion whose SKU was typed in full the popup's current one, so Enter
+        takes it. Only the popup's cursor moves: the text typed stays as it is (selecting the
+        row would replace it with the label while the clerk may still be typing)."""
+        exact = self._exact(text)
+        if exact is None:
+            return
+        completer = self.completer()
+        model = completer.completionModel()
+        for row in range(model.rowCount()):
+            index = model.index(row, 0)
+            if index.data() == exact.label:
+                selection = completer.popup().selectionModel()
+                selection.blockSignals(True)  # no "highlighted": the text must not change
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                selection.blockSignals(False)
+                completer.popup().viewport().update()
+                return
+
+    def _entered(self) -> None:
+        """Enter with the suggestions open (the completer hands the key over before it takes
+        the current suggestion): a SKU typed in full is the product chosen."""
+        if self._chosen is None or self.text() != self._chosen.label:
+            exact = self._exact(self.text())
+            if exact is not None:
+                self.set_product(exact)
 
     def _picked(self, text: str) -> None:
         choice = self._choices.get(text)
@@ -412,25 +524,31 @@ class LocationCombo(QComboBox):
                 self.setCurrentIndex(mine[0][1] + (0 if any_label is None else 1))
 
     def reload(self) -> None:
-        current = self.location_id()
-        self.blockSignals(True)
-        self.clear()
-        if self._any_label is not None:
-            self.addItem(self._any_label, None)
-        if self._own_site is not None:
-            self.addItem(self._own_site[1], _SiteEntry(self._own_site[0]))
+        """Re-read the locations and keep what was chosen: a location, the "any" entry or the
+        own-site entry (a clerk's filter must survive every stock change). Listeners hear
+        ``currentIndexChanged`` only when the choice itself could not be kept."""
         with self._store.reader() as s:
             rows = [
                 (loc.id, f"{loc.code} — {loc.name}", (loc.site_id, loc.kind))
                 for loc in sites.list_locations(s, site_id=self._site_id)
                 if loc.active
             ]
-        self._sites = {loc_id: owner for loc_id, _text, owner in rows}
-        for loc_id, text, _owner in rows:
-            self.addItem(text, loc_id)
-        self.blockSignals(False)
-        if current is not None:
-            self.select(current)
+        current, had_items = self.currentData(), self.count() > 0
+        self.blockSignals(True)
+        try:
+            self.clear()
+            if self._any_label is not None:
+                self.addItem(self._any_label, None)
+            if self._own_site is not None:
+                self.addItem(self._own_site[1], _SiteEntry(self._own_site[0]))
+            self._sites = {loc_id: owner for loc_id, _text, owner in rows}
+            for loc_id, text, _owner in rows:
+                self.addItem(text, loc_id)
+            select_data(self, current)
+        finally:
+            self.blockSignals(False)
+        if had_items and self.currentData() != current:
+            self.currentIndexChanged.emit(self.currentIndex())
 
     def location_id(self) -> uuid.UUID | None:
         data = self.currentData()

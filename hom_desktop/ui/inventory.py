@@ -16,9 +16,9 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QTabWidget,
@@ -34,6 +34,7 @@ from hom_desktop.services.reports import LedgerFilter, LedgerRow, ProductChoice,
 from hom_desktop.ui import theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import (
+    DateEdit,
     EnterMovesFocus,
     Form,
     LocationCombo,
@@ -56,7 +57,6 @@ from hom_desktop.ui.table_model import (
 )
 
 LOW_BACKGROUND = QColor("#fdebc8")
-ANY_DATE = QDate(2000, 1, 1)
 
 
 def voucher_label(vt: VoucherType) -> str:
@@ -113,23 +113,62 @@ def low_stock_style(row: StockRow) -> RowStyle | None:
     return RowStyle(background=LOW_BACKGROUND) if row.low else None
 
 
-class OptionalDate(QDateEdit):
-    """A date field that can also say "any" (its lowest value)."""
+class OptionalDate(QWidget):
+    """A date filter that can also be "any": a check box naming the bound ("From", "To")
+    beside an ordinary date field.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Unchecked means any date. The field always holds a real date (today at first, so its
+    calendar opens on today) and takes typing like any date field; typing or picking a date
+    ticks the box. ``changed`` fires when ``value()`` may have changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(ANY_DATE)
-        self.setSpecialValueText("any")
-        self.setDate(ANY_DATE)
+        self.check = QCheckBox(text)
+        self.edit = DateEdit(QDate.currentDate())
+        # Not a signal at every digit typed: each would re-read the ledger.
+        self.edit.setKeyboardTracking(False)
+        self.check.setToolTip(f"Tick to filter by this date; unticked: {text.lower()} any date")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(self.check)
+        row.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+        self.check.toggled.connect(self._toggled)
+        self.edit.dateChanged.connect(self._edited)
+        # Typing or picking the date already shown changes nothing, yet the clerk meant it.
+        self.edit.entered.connect(lambda: self.check.setChecked(True))
+        self._toggled(False)
+
+    def _toggled(self, checked: bool) -> None:
+        self.edit.setStyleSheet("" if checked else "QDateEdit { color: #8a94a0; }")
+        self.changed.emit()
+
+    def _edited(self, _d: QDate) -> None:
+        if self.check.isChecked():
+            self.changed.emit()
+        else:
+            self.check.setChecked(True)  # emits ``changed`` through ``_toggled``
 
     def value(self) -> date | None:
-        d = self.date()
-        return None if d == ANY_DATE else date(d.year(), d.month(), d.day())
+        if not self.check.isChecked():
+            return None
+        d = self.edit.date()
+        return date(d.year(), d.month(), d.day())
 
     def set_value(self, value: date | None) -> None:
-        self.setDate(ANY_DATE if value is None else QDate(value.year, value.month, value.day))
+        """Show ``value`` (None: any date, the field keeping the date it shows)."""
+        self.blockSignals(True)
+        try:
+            if value is not None:
+                self.edit.setDate(QDate(value.year, value.month, value.day))
+            self.check.setChecked(value is not None)
+        finally:
+            self.blockSignals(False)
+        self.changed.emit()
 
 
 class InventoryView(BaseView):
@@ -260,9 +299,9 @@ class InventoryView(BaseView):
         self.ledger_product = ProductPicker(self.app.store)
         self.ledger_product.setObjectName("ledger-product")
         self.ledger_product.setMinimumWidth(self.fontMetrics().averageCharWidth() * 26)
-        self.ledger_since = OptionalDate()
+        self.ledger_since = OptionalDate("From")
         self.ledger_since.setObjectName("ledger-since")
-        self.ledger_until = OptionalDate()
+        self.ledger_until = OptionalDate("To")
         self.ledger_until.setObjectName("ledger-until")
         self.ledger_voucher = QComboBox()
         self.ledger_voucher.setObjectName("ledger-voucher")
@@ -283,9 +322,7 @@ class InventoryView(BaseView):
         self.ledger_error.hide()
         col.addLayout(
             hbox(
-                QLabel("From"),
                 self.ledger_since,
-                QLabel("To"),
                 self.ledger_until,
                 QLabel("Voucher"),
                 self.ledger_voucher,
@@ -299,8 +336,8 @@ class InventoryView(BaseView):
         self.ledger_table = make_table(self.ledger_model, object_name="ledger-table")
         col.addWidget(self.ledger_table, 1)
         self.ledger_location.currentIndexChanged.connect(lambda _i: self.refresh_ledger())
-        self.ledger_since.dateChanged.connect(lambda _d: self.refresh_ledger())
-        self.ledger_until.dateChanged.connect(lambda _d: self.refresh_ledger())
+        self.ledger_since.changed.connect(self.refresh_ledger)
+        self.ledger_until.changed.connect(self.refresh_ledger)
         self.ledger_voucher.currentIndexChanged.connect(lambda _i: self.refresh_ledger())
         self.ledger_product.productChosen.connect(lambda _p: self.refresh_ledger())
         self.ledger_product.returnPressed.connect(self.refresh_ledger)

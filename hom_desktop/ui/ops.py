@@ -115,6 +115,10 @@ class _Task(QRunnable):
             self._bridge.succeeded.emit(result)
 
 
+def _finished_work(_progress: Progress) -> Any:  # pragma: no cover - never run
+    raise RuntimeError("this operation has finished; make a new one to run again")
+
+
 _pool: QThreadPool | None = None
 _running: set[Operation[Any]] = set()
 
@@ -185,6 +189,12 @@ class Operation(Generic[T]):
     def progress_dialog(self) -> QProgressDialog | None:
         return self._dialog
 
+    @property
+    def running(self) -> bool:
+        """True from ``run`` until the outcome (success, failure or cancel) reached the main
+        thread."""
+        return self in _running
+
     def cancel(self) -> None:
         """Ask the work to stop at its next check."""
         self._cancel.set()
@@ -216,6 +226,9 @@ class Operation(Generic[T]):
         dialog.setAutoReset(False)
         dialog.setMinimumWidth(380)
         dialog.canceled.connect(self._user_cancelled)
+        # Starts the dialog's clock: it shows after the minimum duration even when the work
+        # never reports progress (a busy bar then), so a slow job can always be cancelled.
+        dialog.setValue(0)
         return dialog
 
     def _user_cancelled(self) -> None:
@@ -247,38 +260,51 @@ class Operation(Generic[T]):
         return self._parent is not None and not shiboken6.isValid(self._parent)
 
     def _succeeded(self, result: object) -> None:
-        self._finish()
-        if self._parent_gone():
-            return
-        try:
+        def handle() -> None:
             if self._on_success is not None:
                 self._on_success(result)  # type: ignore[arg-type]
-        finally:
-            self._done()
+
+        self._outcome(handle)
 
     def _failed(self, exc: BaseException, trace: str) -> None:
-        self._finish()
         if not isinstance(exc, DomainError):
             log.error("background work failed:\n%s", trace)
-        if self._parent_gone():
-            return
-        try:
+
+        def handle() -> None:
             if self._on_failure is not None:
                 self._on_failure(exc)
             else:
                 prompts.error(self._parent, self.error_title, prompts.describe(exc))
-        finally:
-            self._done()
+
+        self._outcome(handle)
 
     def _cancelled(self) -> None:
-        self._finish()
-        if self._parent_gone():
-            return
-        try:
+        def handle() -> None:
             if self._on_cancel is not None:
                 self._on_cancel()
+
+        self._outcome(handle)
+
+    def _outcome(self, handle: Callable[[], None]) -> None:
+        """Close the progress dialog, run ``handle`` and then the ``finally_`` callback (unless
+        the parent is gone), then let go of the work, the callbacks and the parent: a finished
+        operation that its dialog keeps (``dialog.operation``) must not keep that dialog
+        alive in turn once Qt has deleted it."""
+        self._finish()
+        try:
+            if self._parent_gone():
+                return
+            try:
+                handle()
+            finally:
+                self._done()
         finally:
-            self._done()
+            self._release()
+
+    def _release(self) -> None:
+        self._work = _finished_work
+        self._on_success = self._on_failure = self._on_cancel = self._on_done = None
+        self._parent = None
 
     def _done(self) -> None:
         if self._on_done is not None:

@@ -96,6 +96,11 @@ class PartiesView(MasterDataView):
     def __init__(self, app: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(app, parent, heading="Distributors and retailers", new=self.new_party)
         self.editing: PartyPublic | None = None
+        self.loaded: dict[str, Any] | None = None
+        """What the form showed when ``editing`` was loaded: a save sends only what differs."""
+        self._listed = 0
+        """How many items of the distributor combo are the offered choices (the rest: one
+        added for the party shown, see ``_select_distributor``)."""
         self.geo: dict[uuid.UUID, GeoChoice] = {}
         self.kind_filter = QComboBox()
         for text, value in KIND_FILTERS:
@@ -173,7 +178,35 @@ class PartiesView(MasterDataView):
         self.distributor.addItem("— none —", None)
         for d in distributors:
             self.distributor.addItem(d.label, d.id)
-        self.distributor.setCurrentIndex(max(find_data(self.distributor, current), 0))
+        self._listed = self.distributor.count()
+        self._select_distributor(current)
+
+    def _select_distributor(self, distributor_id: uuid.UUID | None) -> None:
+        """Show ``distributor_id`` in the combo, adding an item for it when the choices leave it
+        out (only the first 500 active distributors are listed): a retailer linked to an
+        inactive or far-down distributor must show that link, and keep it when saved."""
+        for extra in range(self.distributor.count() - 1, self._listed - 1, -1):
+            if self.distributor.itemData(extra) != distributor_id:
+                self.distributor.removeItem(extra)  # the previous party's, not offered
+        if distributor_id is None:
+            self.distributor.setCurrentIndex(0)
+            return
+        i = find_data(self.distributor, distributor_id)
+        if i < 0:
+            self.distributor.addItem(self._distributor_label(distributor_id), distributor_id)
+            i = self.distributor.count() - 1
+        self.distributor.setCurrentIndex(i)
+
+    def _distributor_label(self, distributor_id: uuid.UUID) -> str:
+        """ "CODE — name" of a distributor the choices do not list, saying when it is inactive."""
+
+        def read(s: Any) -> str:
+            text = reports.party_labels(s, [distributor_id]).get(distributor_id)
+            if text is None:
+                return f"unknown distributor {distributor_id}"
+            return text if parties.get_party(s, distributor_id).active else f"{text} (inactive)"
+
+        return self.app.read(read)
 
     def _fill(self, p: PartyPublic | None) -> None:
         self.editing = p
@@ -186,13 +219,12 @@ class PartiesView(MasterDataView):
         self.territory.setCurrentIndex(
             max(find_data(self.territory, p.territory_id), 0) if p else 0
         )
-        self.distributor.setCurrentIndex(
-            max(find_data(self.distributor, p.distributor_id), 0) if p else 0
-        )
+        self._select_distributor(p.distributor_id if p else None)
         self.phone.setText(p.phone if p else "")
         self.address.setText(p.address if p else "")
         self.active.setChecked(p.active if p else True)
         self._kind_changed()
+        self.loaded = self.form_values() if p else None
 
     def form_values(self) -> dict[str, Any]:
         return {
@@ -214,8 +246,13 @@ class PartiesView(MasterDataView):
         if not self.app.can("parties.manage"):
             return False
         ctx, values, editing = self.app.ctx, self.form_values(), self.editing
+        if editing is not None:
+            # Only what the clerk changed: a field they did not touch is never written, so a
+            # value the form cannot show exactly (a link the lists leave out) stays as it is.
+            loaded = self.loaded or {}
+            values = {k: v for k, v in values.items() if k not in loaded or loaded[k] != v}
         self.form.errors.clear()
-        if values["territory_id"] is None:
+        if "territory_id" in values and values["territory_id"] is None:
             self.form.errors.show(ValidationFailed([("territory_id", "choose a territory")]))
             return False
         try:

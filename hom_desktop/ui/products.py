@@ -170,9 +170,9 @@ class ProductsView(MasterDataView):
             "brand": self.brand.text().strip(),
             "unit": self.unit.text().strip(),
             "pack_size": self.pack_size.value(),  # None: "cannot be cleared" on an edit
-            "mrp": self.mrp.text().strip().replace(",", ""),
-            "distributor_price": self.distributor_price.text().strip().replace(",", ""),
-            "retailer_price": self.retailer_price.text().strip().replace(",", ""),
+            "mrp": self.mrp.text().strip(),
+            "distributor_price": self.distributor_price.text().strip(),
+            "retailer_price": self.retailer_price.text().strip(),
             "reorder_level": self.reorder_level.value() or 0,
             "track_batches": self.track_batches.isChecked(),
             "shelf_life_days": shelf or None,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hom_desktop.services import stock
+from hom_desktop.ui import ops
 from tests.utils.builders import add_location, add_product
 
 
@@ -82,3 +86,21 @@ def geo_chain(kit: Any, prefix: str = "N", *, territories: int = 1) -> dict[str,
             )
             made[code] = node.id
     return made
+
+
+@contextmanager
+def worker_held() -> Iterator[None]:
+    """Keep the single background worker busy until the block ends, so operations started
+    inside it wait in the queue: a test can then press Cancel at a known moment."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(_p: ops.Progress) -> None:
+        started.set()
+        release.wait(30)
+
+    ops.Operation(None, hold).run()
+    assert started.wait(5), "the background worker did not start"
+    try:
+        yield
+    finally:
+        release.set()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialog
 
 from hom_desktop.core.clock import to_local, utcnow
 from hom_desktop.models.enums import VoucherType
@@ -262,3 +262,120 @@ def test_without_permissions_the_actions_are_off(qtbot, kit, prompt_log):
     v = InventoryView(make_session(kit, context_with(kit.ctx, "stock.view")))
     qtbot.addWidget(v)
     assert not v.transfer_action.isEnabled() and not v.count_action.isEnabled()
+
+
+def _foreign_stock(kit, pid) -> object:
+    """A second site with stock of ``pid``, as it arrives from that site's installation."""
+    from hom_desktop.services import stock
+    from tests.utils.builders import add_location, add_site
+
+    with kit.session() as s:
+        other_site = add_site(s, kit.ctx, code="DEP02")
+        foreign = add_location(s, kit.ctx, site_id=other_site, code="DEP02-WH")
+    with kit.session() as s:
+        stock.receive(
+            s,
+            ctx=kit.ctx.for_site(other_site),
+            receipt_in={"location_id": foreign, "product_id": pid, "quantity": 3},
+        )
+    return foreign
+
+
+def _active(qtbot, widget) -> None:
+    widget.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+
+
+def test_this_sites_filter_survives_a_stock_change(qtbot, kit, view):
+    ((pid, sku),) = stocked_products(kit, [10])
+    _foreign_stock(kit, pid)
+    view.refresh()
+    assert view.location.currentText() == "This site's locations (DEP01)"
+    _active(qtbot, view)
+    qtbot.keyClick(view, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # Stock count…
+    dialog = view.dialog
+    assert dialog is not None
+    _active(qtbot, dialog)
+    qtbot.keyClicks(dialog.product, sku)
+    dialog.counted.setFocus()
+    qtbot.keyClicks(dialog.counted, "9")
+    qtbot.keyClicks(dialog.reason, "damaged in storage")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert on_hand(kit, kit.location_id, pid) == 9
+    assert view.location.currentText() == "This site's locations (DEP01)"
+    assert [(r.location_id, r.quantity) for r in view.stock_model.rows()] == [(kit.location_id, 9)]
+
+
+def test_ledger_dates_are_typed_and_the_box_says_whether_they_count(qtbot, kit, view):
+    stocked_products(kit, [10])
+    view.show_ledger(kit.location_id, None)
+    _active(qtbot, view)
+    since = view.ledger_since
+    today = to_local(utcnow()).date()
+    # Unticked: any date; the field shows today, so its calendar opens on today.
+    assert since.value() is None and not since.check.isChecked()
+    assert since.edit.date().toPython() == today
+    assert since.edit.calendarWidget().selectedDate().toPython() == today
+    assert len(view.ledger_model.rows()) == 1
+    # Tab from the box into the field and type a date: it counts from there on.
+    since.check.setFocus()
+    qtbot.keyClick(since.check, Qt.Key.Key_Tab)
+    assert since.edit.hasFocus()
+    tomorrow = today + timedelta(days=1)
+    qtbot.keyClicks(since.edit, tomorrow.isoformat())
+    qtbot.keyClick(since.edit, Qt.Key.Key_Tab)
+    assert since.check.isChecked() and since.value() == tomorrow
+    assert view.ledger_model.rows() == []
+    # Unticking the box is "any date" again.
+    qtbot.mouseClick(since.check, Qt.MouseButton.LeftButton)
+    assert since.value() is None
+    assert len(view.ledger_model.rows()) == 1
+    # A click on the year selects it, so a whole date can be typed over it; typing the date
+    # already shown ticks the box all the same.
+    until = view.ledger_until
+    year = QPoint(4, until.edit.height() // 2)
+    # The click lands on the field's text, the keys on the field that then has the focus.
+    qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
+    assert QApplication.focusWidget() is until.edit
+    qtbot.keyClicks(until.edit, today.isoformat())
+    qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
+    assert until.check.isChecked() and until.value() == today
+    assert len(view.ledger_model.rows()) == 1
+    qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
+    qtbot.keyClicks(until.edit, "2020-01-31")
+    qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
+    assert until.value().isoformat() == "2020-01-31"
+    assert view.ledger_model.rows() == []  # nothing in 2020
+
+
+def test_dialogs_are_deleted_once_closed(qtbot, kit, view):
+    stocked_products(kit, [5])
+    view.refresh()
+    for key in (Qt.Key.Key_T, Qt.Key.Key_K, Qt.Key.Key_T):
+        _active(qtbot, view)
+        qtbot.keyClick(view, key, Qt.KeyboardModifier.ControlModifier)
+        dialog = view.dialog
+        assert isinstance(dialog, QDialog) and dialog.isVisible()
+        _active(qtbot, dialog)
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Escape)  # the clerk changes their mind
+        assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: view.findChildren(QDialog) == [], timeout=2000)
+    assert view.dialog is None
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_T, Qt.Key.Key_K], ids=["transfer", "count"])
+def test_enter_on_the_open_suggestions_moves_on_in_the_stock_dialogs(qtbot, kit, view, key):
+    ((_pid, sku),) = stocked_products(kit, [10])
+    view.refresh()
+    _active(qtbot, view)
+    qtbot.keyClick(view, key, Qt.KeyboardModifier.ControlModifier)
+    dialog = view.dialog
+    _active(qtbot, dialog)
+    assert dialog.product.hasFocus()
+    qtbot.keyClicks(dialog.product, sku.lower())  # any case
+    popup = dialog.product.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert dialog.batch.hasFocus()
+    assert dialog.product.chosen is not None and dialog.product.chosen.sku == sku
+    assert dialog.on_hand.text() == "On hand at DEP01-WH: 10"

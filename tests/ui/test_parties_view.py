@@ -156,3 +156,106 @@ def test_csv_import_previews_and_refuses_a_bad_row(qtbot, kit, view, geo, tmp_pa
     assert not dialog.import_button.isEnabled()
     with kit.store.reader() as s:
         assert parties.count_parties(s) == 0
+
+
+def _click_row(qtbot, view: PartiesView, code: str) -> None:
+    """Click the table row of party ``code``, as the clerk picks it to edit."""
+    from PySide6.QtCore import Qt
+
+    row = view.model.find(lambda r: r.party.code == code)
+    assert row >= 0
+    rect = view.table.visualRect(view.model.index(row, 0))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def _retype(qtbot, field, text: str) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+
+
+def test_editing_a_retailer_keeps_the_link_to_its_inactive_distributor(qtbot, kit, view, geo):
+    """The choices list active distributors only: the form must still show the retailer's own
+    (marked inactive) and a save that did not touch it must not clear it."""
+    from PySide6.QtCore import Qt
+
+    with kit.session() as s:
+        dist = parties.create_party(
+            s,
+            ctx=kit.ctx,
+            party_in={
+                "kind": "distributor",
+                "code": "D1",
+                "name": "Sharma",
+                "territory_id": geo["N-T1"],
+            },
+        )
+        parties.create_party(
+            s,
+            ctx=kit.ctx,
+            party_in={
+                "kind": "retailer",
+                "code": "R1",
+                "name": "Gupta",
+                "territory_id": geo["N-T1"],
+                "distributor_id": dist.id,
+            },
+        )
+        parties.set_active(s, ctx=kit.ctx, party_id=dist.id, active=False)
+        dist_id = dist.id
+    view.refresh()
+    _click_row(qtbot, view, "R1")
+    assert view.form_title.text() == "Edit R1"
+    assert view.distributor.currentText() == "D1 — Sharma (inactive)"
+    _retype(qtbot, view.phone, "+91 99999 00000")  # the clerk only fixes the phone number
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert view.banner.text() == "Retailer R1 saved."
+    saved = _party(kit, "R1")
+    assert saved.distributor_id == dist_id
+    assert saved.phone.replace(" ", "").endswith("9999900000")
+    assert view.distributor.currentText() == "D1 — Sharma (inactive)"  # shown again after save
+    view.refresh()  # a reload of the choices (another screen changed parties) keeps it too
+    assert view.distributor.currentData() == dist_id
+    _click_row(qtbot, view, "D1")  # another party: the inactive one is not offered any more
+    assert find_data(view.distributor, dist_id) == -1
+
+
+def test_editing_a_retailer_of_a_distributor_past_the_choices_keeps_the_link(qtbot, kit, view, geo):
+    """Only the first 500 active distributors are offered; the 501st stays linked."""
+    from PySide6.QtCore import Qt
+
+    with kit.session() as s:
+        ids = [
+            parties.create_party(
+                s,
+                ctx=kit.ctx,
+                party_in={
+                    "kind": "distributor",
+                    "code": f"D{i:03d}",
+                    "name": "Dist",
+                    "territory_id": geo["N-T1"],
+                },
+            ).id
+            for i in range(501)
+        ]
+        parties.create_party(
+            s,
+            ctx=kit.ctx,
+            party_in={
+                "kind": "retailer",
+                "code": "R1",
+                "name": "Gupta",
+                "territory_id": geo["N-T1"],
+                "distributor_id": ids[-1],
+            },
+        )
+    view.refresh()
+    view.kind_filter.setCurrentIndex(find_data(view.kind_filter, PartyKind.RETAILER))
+    _click_row(qtbot, view, "R1")
+    assert view.distributor.currentText() == "D500 — Dist"
+    _retype(qtbot, view.name, "Gupta & sons")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    saved = _party(kit, "R1")
+    assert saved.name == "Gupta & sons" and saved.distributor_id == ids[-1]

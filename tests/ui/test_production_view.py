@@ -148,3 +148,35 @@ def test_product_completion_as_you_type(qtbot, factory, view, qtmodeltester):
     qtbot.keyClicks(view.good, "12")
     assert view.post()
     qtmodeltester.check(view.model)
+
+
+def test_enter_on_the_open_suggestions_takes_the_typed_sku_and_moves_on(qtbot, factory, view):
+    """With the suggestions open, Enter goes to the list (Qt's completer takes the key): it
+    must still move on to Batch, with the product whose SKU was typed in full chosen."""
+    view.product.setFocus()
+    qtbot.keyClicks(view.product, "SOAP-1")
+    popup = view.product.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)  # the clerk glances at the suggestion
+    assert view.product.text() == "SOAP-1"  # what was typed stays while the list is open
+    assert popup.currentIndex().data() == "SOAP-1 — Neem soap"  # and Enter will take it
+    qtbot.keyClick(popup, Qt.Key.Key_Return)  # the open list has the keyboard
+    assert not popup.isVisible()
+    assert view.batch.hasFocus()
+    assert view.product.chosen is not None and view.product.chosen.sku == "SOAP-1"
+    qtbot.keyClick(view.batch, Qt.Key.Key_Return)
+    qtbot.keyClicks(view.good, "25")
+    qtbot.keyClick(view.good, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert _fg_stock(factory, "SOAP-1") == 25
+
+
+def test_a_suggestion_picked_by_name_with_the_arrows_and_enter(qtbot, factory, view):
+    view.product.setFocus()
+    qtbot.keyClicks(view.product, "ghee")
+    popup = view.product.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    assert not popup.currentIndex().isValid()  # no SKU typed in full: nothing taken yet
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert view.batch.hasFocus()
+    assert view.product.chosen is not None and view.product.chosen.sku == "GHEE-1"
+    assert view.product.text() == "GHEE-1 — Ghee 1 l"

@@ -119,6 +119,31 @@ def test_price_rules_are_shown_beside_the_field_and_nothing_is_written(qtbot, ki
         assert products.count_products(s) == 0
 
 
+def test_a_decimal_comma_is_refused_beside_the_price_not_read_as_100_times(qtbot, kit, view):
+    """The form sends prices as typed: "45,50" is refused by the service's schema, naming the
+    field, where stripping the comma used to store 4550.00."""
+    view.new_product()
+    qtbot.keyClicks(view.sku, "TEA-1")
+    qtbot.keyClicks(view.name, "Tea")
+    qtbot.keyClicks(view.mrp, "45,50")
+    qtbot.keyClicks(view.distributor_price, "36.00")
+    qtbot.keyClicks(view.retailer_price, "40,00")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert "decimal" in view.form.errors.error_text("mrp").lower()
+    assert "decimal" in view.form.errors.error_text("retailer_price").lower()
+    assert view.form.errors.error_text("distributor_price") == ""
+    assert view.mrp.text() == "45,50"  # kept as typed, for the clerk to correct
+    with kit.store.reader() as s:
+        assert products.count_products(s) == 0
+    view.mrp.clear()
+    qtbot.keyClicks(view.mrp, "45.50")
+    view.retailer_price.clear()
+    qtbot.keyClicks(view.retailer_price, "40.00")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    with kit.store.reader() as s:
+        assert products.get_by_sku(s, "TEA-1").mrp == Decimal("45.50")
+
+
 def test_edit_a_selected_product(qtbot, kit, view):
     pid = _make(kit, "SOAP-1", "Neem soap", "30.00")
     view.refresh()
