@@ -102,7 +102,7 @@ LEDGER_COLUMNS = [
     Column("Voucher no.", lambda r: r.voucher_no, width_chars=21),
     Column("SKU", lambda r: r.sku, width_chars=10),
     Column("Product", lambda r: r.product_name, width_chars=22, tooltip=lambda r: r.product_name),
-    Column("Batch", lambda r: r.batch_code, width_chars=8),
+    Column("Batch", lambda r: r.batch_code, width_chars=12),
     Column("Qty", lambda r: f"{r.quantity:+,}", align=ALIGN_RIGHT, width_chars=7),
     Column("Balance", lambda r: f"{r.balance_after:,}", align=ALIGN_RIGHT, width_chars=8),
     Column("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),

@@ -51,7 +51,7 @@ LOG_COLUMNS = [
     Column("Shift", lambda r: r.shift.value, width_chars=3),
     Column("SKU", lambda r: r.sku, width_chars=12),
     Column("Product", lambda r: r.product_name, width_chars=26),
-    Column("Batch", lambda r: r.batch_code or "", width_chars=10),
+    Column("Batch", lambda r: r.batch_code or "", width_chars=12),
     Column("Good", lambda r: f"{r.good_qty:,}", align=ALIGN_RIGHT, width_chars=7),
     Column("Rejected", lambda r: f"{r.rejected_qty:,}", align=ALIGN_RIGHT, width_chars=6),
     Column("Status", _status, width_chars=8),
