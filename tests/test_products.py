@@ -258,3 +258,23 @@ def test_writes_need_products_manage(kit):
     with kit.store.reader() as s:
         again = products.get_product(s, p.id)
         assert (again.mrp, again.active) == (Decimal("45.00"), True)
+
+
+def test_a_decimal_comma_in_a_price_says_how_to_write_it():
+    from hom_desktop.core.errors import ValidationFailed
+    from hom_desktop.schemas.base import validate
+    from hom_desktop.schemas.product import ProductCreate
+
+    with pytest.raises(ValidationFailed) as info:
+        validate(
+            ProductCreate,
+            {
+                "sku": "X-1",
+                "name": "x",
+                "mrp": "45,50",
+                "distributor_price": "30",
+                "retailer_price": "40",
+            },
+        )
+    assert info.value.field == "mrp"
+    assert "use a point for decimals" in info.value.message

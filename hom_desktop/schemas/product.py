@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from hom_desktop.schemas.base import PublicSchema, Schema
 
@@ -56,7 +56,19 @@ def _not_cleared(value: Any) -> Any:
 
 
 Sku = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_sku)]
-Price = Annotated[Decimal, AfterValidator(check_price)]
+
+
+def check_price_text(value: Any) -> Any:
+    """A decimal comma ("45,50") is a common way to type a price: say how to write it instead of
+    pydantic's generic "not a valid decimal" (and never guess between 45.50 and 4,550)."""
+    if isinstance(value, str) and "," in value:
+        raise ValueError(
+            f"use a point for decimals and no thousands separator, e.g. 45.50 (got {value!r})"
+        )
+    return value
+
+
+Price = Annotated[Decimal, BeforeValidator(check_price_text), AfterValidator(check_price)]
 ProductName = Annotated[str, Field(min_length=1, max_length=160)]
 Category = Annotated[str, Field(max_length=80)]
 Unit = Annotated[str, Field(min_length=1, max_length=16)]
