@@ -77,7 +77,7 @@ STOCK_COLUMNS = [
         tooltip=lambda r: r.location_name,
     ),
     Column("SKU", lambda r: r.sku, "sku", width_chars=14),
-    Column("Product", lambda r: r.product_name, "product", width_chars=34),
+    Column("Product", lambda r: r.product_name, "product", width_chars=34, stretch=True),
     Column("On hand", lambda r: f"{r.quantity:,}", "quantity", ALIGN_RIGHT, width_chars=10),
     Column("Unit", lambda r: r.unit, None, width_chars=6),
     Column(

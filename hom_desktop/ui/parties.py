@@ -34,7 +34,14 @@ class PartyRow:
 
 PARTY_COLUMNS = [
     Column("Code", lambda r: r.party.code, "code", width_chars=9),
-    Column("Name", lambda r: r.party.name, "name", width_chars=16, tooltip=lambda r: r.party.name),
+    Column(
+        "Name",
+        lambda r: r.party.name,
+        "name",
+        width_chars=16,
+        tooltip=lambda r: r.party.name,
+        stretch=True,
+    ),
     Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=9),
     Column("Territory", lambda r: r.territory, width_chars=16, tooltip=lambda r: r.territory),
     Column("Distributor", lambda r: r.distributor, width_chars=14, tooltip=lambda r: r.distributor),

@@ -30,7 +30,9 @@ def money(value: Any) -> str:
 
 PRODUCT_COLUMNS = [
     Column("SKU", lambda p: p.sku, "sku", width_chars=10),
-    Column("Name", lambda p: p.name, "name", width_chars=15, tooltip=lambda p: p.name),
+    Column(
+        "Name", lambda p: p.name, "name", width_chars=15, tooltip=lambda p: p.name, stretch=True
+    ),
     Column("Category", lambda p: p.category, "category", width_chars=9),
     Column("Pack", lambda p: p.pack_size, "pack_size", ALIGN_RIGHT, width_chars=4),
     Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=7),

@@ -44,6 +44,8 @@ class Column:
     tooltip: Callable[[Any], str] | None = None
     icon: Callable[[Any], QIcon | None] | None = None
     width_chars: int | None = None
+    stretch: bool = False
+    """Takes the width left over (the column people read: a name), instead of the last one."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,11 @@ def make_table(model: PagedTableModel, *, object_name: str = "") -> QTableView:
             text = body.horizontalAdvance("9" * column.width_chars) + 16
             title = head.horizontalAdvance(column.title) + 28
             view.setColumnWidth(i, max(text, title))
+    stretched = [i for i, c in enumerate(model.columns) if c.stretch]
+    if stretched:
+        header.setStretchLastSection(False)
+        for i in stretched:
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
     if any(c.sort_key for c in model.columns):
         # The arrow first: enabling sorting sorts at once by whatever the header shows.
         header.setSortIndicator(model.sort_column, model.sort_order)
