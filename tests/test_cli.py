@@ -196,3 +196,10 @@ def test_python_dash_m_entry_point():
         check=False,
     )
     assert result.returncode == 0 and result.stdout.startswith("hom-desktop ")
+
+
+def test_inspect_of_a_missing_store_is_refused_in_one_line(tmp_path, capsys):
+    code, _ = run(tmp_path / "nothing-here", "inspect")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "no store at" in err
