@@ -47,12 +47,12 @@ def rss_bytes() -> int:
 
 
 def build(data_dir: Path, entries: int) -> None:
-    from hom_desktop.core.clock import utcnow
-    from hom_desktop.core.config import Settings
-    from hom_desktop.core.ids import new_id
-    from hom_desktop.core.store import open_store
-    from hom_desktop.models.enums import LocationKind, VoucherType
-    from hom_desktop.services import products, setup, sites, stock, users
+    from hom.core.clock import utcnow
+    from hom.core.config import Settings
+    from hom.core.ids import new_id
+    from hom.core.store import open_store
+    from hom.models.enums import LocationKind, VoucherType
+    from hom.services import products, setup, sites, stock, users
 
     store = open_store(Settings(data_dir=data_dir), auto_backup=False)
     started = time.perf_counter()
@@ -146,9 +146,9 @@ def measure(data_dir: Path) -> dict[str, float]:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from hom_desktop.core.config import Settings
-    from hom_desktop.core.store import open_store
-    from hom_desktop.services import reports, users
+    from hom.core.config import Settings
+    from hom.core.store import open_store
+    from hom.services import reports, users
     from hom_desktop.ui import ops
     from hom_desktop.ui.app import ensure_app
     from hom_desktop.ui.base import AppSession
@@ -236,8 +236,8 @@ def explain() -> list[str]:
     """SQLite's plan for the first and a later ledger page (what makes paging cheap or not)."""
     from sqlalchemy import text
 
-    from hom_desktop.core.config import Settings
-    from hom_desktop.core.store import open_store
+    from hom.core.config import Settings
+    from hom.core.store import open_store
 
     store = open_store(Settings(data_dir=BIG), auto_backup=False)
     lines = []

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from bench.common import BenchStore, fill, movements, new_store, timed
-from hom_desktop.core.clock import utcnow
-from hom_desktop.core.ids import new_id
-from hom_desktop.services import stock
+from hom.core.clock import utcnow
+from hom.core.ids import new_id
+from hom.services import stock
 
 
 def service_rate(folder: Path, entries: int) -> float:

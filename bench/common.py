@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from hom_desktop.core.config import load_settings
-from hom_desktop.core.ids import new_id
-from hom_desktop.core.store import Store, open_store
-from hom_desktop.crud import product as product_crud
-from hom_desktop.models.enums import LocationKind, VoucherType
-from hom_desktop.models.product import Product
-from hom_desktop.services import setup, sites, stock, users
-from hom_desktop.services.context import ActorContext
+from hom.core.config import load_settings
+from hom.core.ids import new_id
+from hom.core.store import Store, open_store
+from hom.crud import product as product_crud
+from hom.models.enums import LocationKind, VoucherType
+from hom.models.product import Product
+from hom.services import setup, sites, stock, users
+from hom.services.context import ActorContext
 
 RESULTS = Path(__file__).parent / "results"
 

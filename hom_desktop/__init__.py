@@ -1,8 +1,9 @@
-"""HOM Desktop: offline-first distribution management on a local SQLite store.
+"""HOM Desktop: the PySide6 application and the ``hom-desktop`` command.
 
-The packages below ``hom_desktop`` other than ``ui`` form the Qt-free domain core that the desktop
-application and ``hom_server`` share: ``core`` (settings, database, security), ``models``,
-``schemas``, ``crud`` (SQL only) and ``services`` (business rules only).
+A client of the Qt-free domain core in ``hom`` (models, schemas, crud, services); the Qt code
+lives in ``hom_desktop.ui`` and is imported only when a window is needed.
 """
 
-__version__ = "0.1.0"
+from hom import __version__
+
+__all__ = ["__version__"]

@@ -15,16 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from hom.core import logs
+from hom.core.config import Settings, load_settings
+from hom.core.errors import DomainError
+from hom.core.store import Store, open_store
+from hom.models.enums import SiteKind
+from hom.services.context import ActorContext
 from hom_desktop import __version__
-from hom_desktop.core import logs
-from hom_desktop.core.config import Settings, load_settings
-from hom_desktop.core.errors import DomainError
-from hom_desktop.core.store import Store, open_store
-from hom_desktop.models.enums import SiteKind
-from hom_desktop.services.context import ActorContext
 
 if TYPE_CHECKING:
-    from hom_desktop.services.trace import BatchTrace
+    from hom.services.trace import BatchTrace
 
 log = logging.getLogger("hom.cli")
 
@@ -75,7 +75,7 @@ def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
 
 def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorContext:
     """The acting user's context: ``--user`` and a password, checked against the store."""
-    from hom_desktop.services import users
+    from hom.services import users
 
     if not args.user:
         raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
@@ -115,7 +115,7 @@ def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import setup
+    from hom.services import setup
 
     store = _open(args, must_exist=False)
     try:
@@ -139,7 +139,7 @@ def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import demo
+    from hom.services import demo
 
     store = _open(args, must_exist=False)
     try:
@@ -166,7 +166,7 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import stock
+    from hom.services import stock
 
     store = _open(args)
     try:
@@ -190,7 +190,7 @@ def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import maintenance
+    from hom.services import maintenance
 
     store = _open(args)
     try:
@@ -205,7 +205,7 @@ def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import maintenance
+    from hom.services import maintenance
 
     if not args.yes:
         raise CliError("restore replaces the whole store: add --yes to confirm")
@@ -226,7 +226,7 @@ def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_trace(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import trace
+    from hom.services import trace
 
     store = _open(args)
     try:
@@ -239,7 +239,7 @@ def cmd_trace(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def _print_trace(result: BatchTrace, out: TextIO) -> None:
-    from hom_desktop.models.enums import OrderLevel
+    from hom.models.enums import OrderLevel
 
     b = result.batch
     out.write(f"batch {b.code} of {b.sku} {b.product_name}\n")
@@ -300,7 +300,7 @@ def _print_trace(result: BatchTrace, out: TextIO) -> None:
 
 
 def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import sites, users
+    from hom.services import sites, users
 
     store = _open(args)
     try:
@@ -326,7 +326,7 @@ def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int
 
 
 def cmd_user_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import users
+    from hom.services import users
 
     store = _open(args)
     try:
@@ -348,7 +348,7 @@ def cmd_user_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> in
 
 
 def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import csv_io
+    from hom.services import csv_io
 
     path = Path(args.file)
     try:
@@ -388,7 +388,7 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import csv_io
+    from hom.services import csv_io
 
     store = _open(args)
     try:
@@ -406,7 +406,7 @@ def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom_desktop.services import maintenance
+    from hom.services import maintenance
 
     settings = _settings(args)
     tables = maintenance.inspect_store(settings)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import hom_desktop.models  # noqa: F401  (registers every table on the metadata)
-from hom_desktop.models.base import Base
+import hom.models  # noqa: F401  (registers every table on the metadata)
+from hom.models.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,7 +4,7 @@
     python scripts/render_views.py --sample        # a small data set built here (seconds)
     python scripts/render_views.py --scale 2       # also check high-DPI rendering (…@2x.png)
 
-Uses the demo loader (``hom_desktop.services.demo.load_demo``) when it is available; the loaded
+Uses the demo loader (``hom.services.demo.load_demo``) when it is available; the loaded
 store is kept under ``bench/results/`` so a second run starts at once. Without the loader (or
 with ``--sample``) a small data set is built through the services. Each picture is
 ``widget.grab()`` under the offscreen platform.
@@ -43,10 +43,10 @@ if ARGS.scale != 1.0:
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from hom_desktop.core.config import Settings  # noqa: E402
-from hom_desktop.core.store import Store, open_store  # noqa: E402
-from hom_desktop.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind  # noqa: E402
-from hom_desktop.services import (  # noqa: E402
+from hom.core.config import Settings  # noqa: E402
+from hom.core.store import Store, open_store  # noqa: E402
+from hom.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind  # noqa: E402
+from hom.services import (  # noqa: E402
     geography,
     parties,
     production,
@@ -77,7 +77,7 @@ def settle() -> None:
 def demo_store() -> Store | None:
     """The demo company, loaded once into bench/results/demo-store and reused after."""
     try:
-        from hom_desktop.services import demo
+        from hom.services import demo
     except Exception as exc:  # the loader is written separately
         print(f"demo loader unavailable ({exc}); using the sample data set", file=sys.stderr)
         return None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hom_desktop.core.ids import new_id
-from hom_desktop.crud import bulk
-from hom_desktop.models import AuditEntry, OutboxEntry
+from hom.core.ids import new_id
+from hom.crud import bulk
+from hom.models import AuditEntry, OutboxEntry
 
 
 def test_rows_read_back_identically_and_callable_defaults_are_fresh_per_row(kit):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from hom_desktop.core.errors import CsvRowError, DomainError, PermissionDenied
-from hom_desktop.crud import audit as audit_crud
-from hom_desktop.crud import geography as geo_crud
-from hom_desktop.crud import party as party_crud
-from hom_desktop.crud import product as product_crud
-from hom_desktop.models.enums import GeoLevel, PartyKind
-from hom_desktop.services import csv_io, geography, parties, products
+from hom.core.errors import CsvRowError, DomainError, PermissionDenied
+from hom.crud import audit as audit_crud
+from hom.crud import geography as geo_crud
+from hom.crud import party as party_crud
+from hom.crud import product as product_crud
+from hom.models.enums import GeoLevel, PartyKind
+from hom.services import csv_io, geography, parties, products
 from tests.utils.builders import context_with
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "sample_data"

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from hom_desktop.core.config import load_settings
-from hom_desktop.core.errors import DomainError
-from hom_desktop.core.store import open_store
-from hom_desktop.models import GeoNode, Party, PrimaryOrder, Product, SecondaryOrder, TertiaryOrder
-from hom_desktop.models.enums import GeoLevel, OrderStatus
-from hom_desktop.services import demo, sites, stock, users
-from hom_desktop.services.demo import DemoCancelled
+from hom.core.config import load_settings
+from hom.core.errors import DomainError
+from hom.core.store import open_store
+from hom.models import GeoNode, Party, PrimaryOrder, Product, SecondaryOrder, TertiaryOrder
+from hom.models.enums import GeoLevel, OrderStatus
+from hom.services import demo, sites, stock, users
+from hom.services.demo import DemoCancelled
 
 TODAY = date(2026, 11, 20)
 

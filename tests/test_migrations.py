@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect
 
-from hom_desktop.core import migrate
-from hom_desktop.core.database import make_engine
-from hom_desktop.models import Base
+from hom.core import migrate
+from hom.core.database import make_engine
+from hom.models import Base
 from tests.pg import fresh_database
 
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from hom_desktop.core.clock import frozen_at
-from hom_desktop.core.errors import (
+from hom.core.clock import frozen_at
+from hom.core.errors import (
     Conflict,
     DomainError,
     IllegalTransition,
@@ -21,11 +21,11 @@ from hom_desktop.core.errors import (
     ValidationFailed,
     WrongSite,
 )
-from hom_desktop.crud import audit as audit_crud
-from hom_desktop.crud import inventory as inventory_crud
-from hom_desktop.crud import outbox as outbox_crud
-from hom_desktop.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
-from hom_desktop.services import orders, sites, stock
+from hom.crud import audit as audit_crud
+from hom.crud import inventory as inventory_crud
+from hom.crud import outbox as outbox_crud
+from hom.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
+from hom.services import orders, sites, stock
 from tests.utils.builders import add_location, add_product, add_site, context_with
 from tests.utils.order_builders import (
     Chain,

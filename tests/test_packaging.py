@@ -13,7 +13,7 @@ def test_every_package_is_listed_in_pyproject():
     listed = set(config["packages"])
     found = {
         ".".join(p.parent.relative_to(ROOT).parts)
-        for top in ("hom_desktop", "hom_server")
+        for top in ("hom", "hom_desktop", "hom_server")
         for p in (ROOT / top).rglob("__init__.py")
     }
     mapped = set(config["package-dir"])

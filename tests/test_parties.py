@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hom_desktop.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
-from hom_desktop.crud import audit as audit_crud
-from hom_desktop.crud import party as party_crud
-from hom_desktop.models.enums import GeoLevel, PartyKind
-from hom_desktop.services import geography, parties
+from hom.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
+from hom.crud import audit as audit_crud
+from hom.crud import party as party_crud
+from hom.models.enums import GeoLevel, PartyKind
+from hom.services import geography, parties
 from tests.utils.builders import context_with
 
 D, R = PartyKind.DISTRIBUTOR, PartyKind.RETAILER

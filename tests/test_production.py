@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from hom_desktop.core.errors import (
+from hom.core.errors import (
     Conflict,
     DomainError,
     InsufficientStock,
@@ -16,11 +16,11 @@ from hom_desktop.core.errors import (
     ValidationFailed,
     WrongSite,
 )
-from hom_desktop.crud import audit as audit_crud
-from hom_desktop.crud import inventory as inventory_crud
-from hom_desktop.crud import outbox as outbox_crud
-from hom_desktop.models.enums import LocationKind, SiteKind, VoucherType
-from hom_desktop.services import production, sites, stock
+from hom.crud import audit as audit_crud
+from hom.crud import inventory as inventory_crud
+from hom.crud import outbox as outbox_crud
+from hom.models.enums import LocationKind, SiteKind, VoucherType
+from hom.services import production, sites, stock
 from tests.utils.builders import add_location, add_product, add_site, context_with, make_store
 from tests.utils.order_builders import refused, snapshot
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from hom_desktop.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
-from hom_desktop.crud import audit as audit_crud
-from hom_desktop.crud import product as product_crud
-from hom_desktop.services import products, stock
+from hom.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
+from hom.crud import audit as audit_crud
+from hom.crud import product as product_crud
+from hom.services import products, stock
 from tests.utils.builders import context_with
 
 
@@ -261,9 +261,9 @@ def test_writes_need_products_manage(kit):
 
 
 def test_a_decimal_comma_in_a_price_says_how_to_write_it():
-    from hom_desktop.core.errors import ValidationFailed
-    from hom_desktop.schemas.base import validate
-    from hom_desktop.schemas.product import ProductCreate
+    from hom.core.errors import ValidationFailed
+    from hom.schemas.base import validate
+    from hom.schemas.product import ProductCreate
 
     with pytest.raises(ValidationFailed) as info:
         validate(

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from hom_desktop.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
-from hom_desktop.models.enums import LocationKind, PartyKind, SiteKind
-from hom_desktop.models.party import Party
-from hom_desktop.services import geography, sites
+from hom.core.errors import DomainError, Duplicate, NotFound, PermissionDenied
+from hom.models.enums import LocationKind, PartyKind, SiteKind
+from hom.models.party import Party
+from hom.services import geography, sites
 from tests.utils.builders import context_with
 
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
-from hom_desktop.core.errors import (
+from hom.core.errors import (
     DomainError,
     InsufficientStock,
     NotFound,
@@ -16,11 +16,11 @@ from hom_desktop.core.errors import (
     ValidationFailed,
     WrongSite,
 )
-from hom_desktop.core.ids import new_id
-from hom_desktop.models import AuditEntry, Batch, OutboxEntry, StockBalance, StockLedgerEntry
-from hom_desktop.models.enums import SiteKind, VoucherType
-from hom_desktop.services import stock
-from hom_desktop.services.context import ActorContext
+from hom.core.ids import new_id
+from hom.models import AuditEntry, Batch, OutboxEntry, StockBalance, StockLedgerEntry
+from hom.models.enums import SiteKind, VoucherType
+from hom.services import stock
+from hom.services.context import ActorContext
 from tests.utils.builders import add_location, add_product, add_site, context_with
 
 

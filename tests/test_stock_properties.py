@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from hom_desktop.core.errors import InsufficientStock
-from hom_desktop.core.ids import new_id
-from hom_desktop.models.enums import VoucherType
-from hom_desktop.services import stock
+from hom.core.errors import InsufficientStock
+from hom.core.ids import new_id
+from hom.models.enums import VoucherType
+from hom.services import stock
 from tests.utils.builders import add_location, add_product, make_store
 
 N_LOCATIONS = 3

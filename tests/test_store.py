@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from hom_desktop.core import backup, migrate
-from hom_desktop.core.config import load_settings
-from hom_desktop.core.store import open_store
+from hom.core import backup, migrate
+from hom.core.config import load_settings
+from hom.core.store import open_store
 
 
 def test_every_connection_is_tuned(tmp_path):
@@ -71,7 +71,7 @@ def test_a_store_is_backed_up_before_a_migration_changes_it(tmp_path):
 
 
 def test_the_database_refuses_a_negative_balance(kit):
-    from hom_desktop.services import stock
+    from hom.services import stock
     from tests.utils.builders import add_product
 
     with kit.session() as s:

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from hom_desktop.core.errors import DomainError, NotFound
-from hom_desktop.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
-from hom_desktop.services import orders, production, trace
+from hom.core.errors import DomainError, NotFound
+from hom.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
+from hom.services import orders, production, trace
 from tests.utils.builders import add_location, add_product, add_site
 from tests.utils.order_builders import Chain, make_chain
 
@@ -198,7 +198,7 @@ def test_full_trace_from_production_to_the_consumer(kit) -> None:
 
 
 def _code_of(kit, location_id) -> str:
-    from hom_desktop.services import sites
+    from hom.services import sites
 
     with kit.store.reader() as s:
         return sites.get_location(s, location_id).code

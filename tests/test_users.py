@@ -8,8 +8,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from hom_desktop.core.clock import utcnow
-from hom_desktop.core.errors import (
+from hom.core.clock import utcnow
+from hom.core.errors import (
     AccountLocked,
     AuthenticationFailed,
     Duplicate,
@@ -17,9 +17,9 @@ from hom_desktop.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from hom_desktop.models import AuditEntry, User
-from hom_desktop.services import users
-from hom_desktop.services.permissions import PERMISSIONS, SEED_ROLES
+from hom.models import AuditEntry, User
+from hom.services import users
+from hom.services.permissions import PERMISSIONS, SEED_ROLES
 from tests.utils.builders import ADMIN_PASSWORD, context_with
 
 

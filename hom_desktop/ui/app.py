@@ -14,10 +14,10 @@ from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from hom_desktop.core.config import APP_NAME, Settings
-from hom_desktop.core.store import Store, open_store
-from hom_desktop.services import sites
-from hom_desktop.services.context import ActorContext
+from hom.core.config import APP_NAME, Settings
+from hom.core.store import Store, open_store
+from hom.services import sites
+from hom.services.context import ActorContext
 from hom_desktop.ui import ops, prompts, theme
 from hom_desktop.ui.base import AppSession, SignedIn
 from hom_desktop.ui.main_window import MainWindow

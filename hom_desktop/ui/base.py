@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hom_desktop.core.config import Settings
-from hom_desktop.core.store import Store
-from hom_desktop.services.context import ActorContext
+from hom.core.config import Settings
+from hom.core.store import Store
+from hom.services.context import ActorContext
 from hom_desktop.ui import theme
 
 T = TypeVar("T")

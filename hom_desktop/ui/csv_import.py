@@ -19,8 +19,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from hom_desktop.services import csv_io
-from hom_desktop.services.csv_io import ImportPreview, ImportResult, RowPreview
+from hom.services import csv_io
+from hom.services.csv_io import ImportPreview, ImportResult, RowPreview
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, hbox, info_banner
 from hom_desktop.ui.forms import label

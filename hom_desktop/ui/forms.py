@@ -41,11 +41,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.core.store import Store
-from hom_desktop.models.enums import LocationKind
-from hom_desktop.services import reports, sites
-from hom_desktop.services.reports import ProductChoice
+from hom.core.errors import DomainError, ValidationFailed
+from hom.core.store import Store
+from hom.models.enums import LocationKind
+from hom.services import reports, sites
+from hom.services.reports import ProductChoice
 
 
 def repolish(widget: QWidget) -> None:

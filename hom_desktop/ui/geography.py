@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.errors import DomainError
-from hom_desktop.models.enums import GeoLevel
-from hom_desktop.services import geography, reports
-from hom_desktop.services.reports import GeoChoice
+from hom.core.errors import DomainError
+from hom.models.enums import GeoLevel
+from hom.services import geography, reports
+from hom.services.reports import GeoChoice
 from hom_desktop.ui import csv_import, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import Form, find_data, label

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.clock import to_local
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.models.enums import VoucherType
-from hom_desktop.services import reports, stock
-from hom_desktop.services.reports import LedgerFilter, LedgerRow, ProductChoice, StockRow
+from hom.core.clock import to_local
+from hom.core.errors import DomainError, ValidationFailed
+from hom.models.enums import VoucherType
+from hom.services import reports, stock
+from hom.services.reports import LedgerFilter, LedgerRow, ProductChoice, StockRow
 from hom_desktop.ui import theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import (

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.config import APP_NAME
-from hom_desktop.services import reports
+from hom.core.config import APP_NAME
+from hom.services import reports
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView
 

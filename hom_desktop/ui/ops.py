@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
-from hom_desktop.core.errors import DomainError
+from hom.core.errors import DomainError
 from hom_desktop.ui import prompts
 
 T = TypeVar("T")

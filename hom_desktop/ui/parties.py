@@ -14,11 +14,11 @@ from typing import Any
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.models.enums import GeoLevel, PartyKind
-from hom_desktop.schemas.party import PartyPublic
-from hom_desktop.services import parties, reports
-from hom_desktop.services.reports import GeoChoice
+from hom.core.errors import DomainError, ValidationFailed
+from hom.models.enums import GeoLevel, PartyKind
+from hom.schemas.party import PartyPublic
+from hom.services import parties, reports
+from hom.services.reports import GeoChoice
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, find_data
 from hom_desktop.ui.master import MasterDataView

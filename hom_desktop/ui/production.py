@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.clock import to_local
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.models.enums import Shift
-from hom_desktop.schemas.production import ProductionLogRow
-from hom_desktop.services import production
+from hom.core.clock import to_local
+from hom.core.errors import DomainError, ValidationFailed
+from hom.models.enums import Shift
+from hom.schemas.production import ProductionLogRow
+from hom.services import production
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import EnterMovesFocus, FormErrors, ProductPicker, QuantityEdit, label

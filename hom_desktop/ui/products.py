@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QWidget
 
-from hom_desktop.core.errors import DomainError
-from hom_desktop.schemas.product import ProductPublic
-from hom_desktop.services import products
+from hom.core.errors import DomainError
+from hom.schemas.product import ProductPublic
+from hom.services import products
 from hom_desktop.ui import theme
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, QuantityEdit, find_data

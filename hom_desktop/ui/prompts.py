@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from hom_desktop.core.errors import DomainError, ValidationFailed
+from hom.core.errors import DomainError, ValidationFailed
 
 
 def describe(exc: BaseException) -> str:

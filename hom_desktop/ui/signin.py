@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.config import APP_NAME, Settings
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.core.store import Store
-from hom_desktop.models.enums import SiteKind
-from hom_desktop.services import setup, sites, users
-from hom_desktop.services.context import ActorContext
+from hom.core.config import APP_NAME, Settings
+from hom.core.errors import DomainError, ValidationFailed
+from hom.core.store import Store
+from hom.models.enums import SiteKind
+from hom.services import setup, sites, users
+from hom.services.context import ActorContext
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import SignedIn, info_banner, title_label
 from hom_desktop.ui.forms import EnterMovesFocus, Form, label
@@ -303,7 +303,7 @@ class FirstRunDialog(QDialog):
         """Load the demo data in the background, with progress and cancel."""
         self.choice_error.hide()
         try:
-            from hom_desktop.services import demo  # written separately; may not exist yet
+            from hom.services import demo  # written separately; may not exist yet
         except Exception as exc:  # ImportError, or an error raised while importing it
             text = f"The demo data cannot be loaded: {type(exc).__name__}: {exc}"
             self.choice_error.setText(text)

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom_desktop.core.clock import to_local, utcnow
-from hom_desktop.core.errors import DomainError, ValidationFailed
-from hom_desktop.schemas.user import UserPublic
-from hom_desktop.services import sites, users
+from hom.core.clock import to_local, utcnow
+from hom.core.errors import DomainError, ValidationFailed
+from hom.schemas.user import UserPublic
+from hom.services import sites, users
 from hom_desktop.ui import prompts
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, label

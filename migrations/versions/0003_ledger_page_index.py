@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-import hom_desktop.models.base  # noqa: F401  (custom column types)
+import hom.models.base  # noqa: F401  (custom column types)
 
 revision: str = "0003"
 down_revision: str | None = "0002"

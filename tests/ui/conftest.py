@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from hom_desktop.services import users
+from hom.services import users
 from hom_desktop.ui import ops, prompts
 from hom_desktop.ui.app import style
 from hom_desktop.ui.base import AppSession

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hom_desktop.services import stock
+from hom.services import stock
 from hom_desktop.ui import ops
 from tests.utils.builders import add_location, add_product
 
@@ -54,7 +54,7 @@ def on_hand(kit: Any, location_id: uuid.UUID, product_id: uuid.UUID) -> int:
 
 def geo_chain(kit: Any, prefix: str = "N", *, territories: int = 1) -> dict[str, uuid.UUID]:
     """Zone > state > region > area > territories, named after ``prefix``; code -> id."""
-    from hom_desktop.services import geography
+    from hom.services import geography
 
     made: dict[str, uuid.UUID] = {}
     with kit.session() as s:

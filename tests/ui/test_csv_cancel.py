@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from hom_desktop.services import csv_io, products
+from hom.services import csv_io, products
 from hom_desktop.ui.csv_import import ImportDialog
 from hom_desktop.ui.products import ProductsView
 from tests.ui.conftest import drain

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from hom_desktop.models.enums import GeoLevel
-from hom_desktop.services import geography, parties, reports
+from hom.models.enums import GeoLevel
+from hom.services import geography, parties, reports
 from hom_desktop.ui.forms import find_data
 from hom_desktop.ui.geography import GeographyView, GeoTreeModel, MoveDialog, NodeDialog
 from tests.ui.helpers import geo_chain

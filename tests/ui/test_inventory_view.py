@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from hom_desktop.core.clock import to_local, utcnow
-from hom_desktop.models.enums import VoucherType
+from hom.core.clock import to_local, utcnow
+from hom.models.enums import VoucherType
 from hom_desktop.ui.forms import find_data
 from hom_desktop.ui.inventory import InventoryView, TransferDialog, local_day_start
 from tests.ui.conftest import drain
@@ -81,7 +81,7 @@ def test_stock_opens_on_this_sites_locations(qtbot, kit, app_session):
         other_site = add_site(s, kit.ctx, code="DEP02")
         foreign = add_location(s, kit.ctx, site_id=other_site, code="DEP02-WH")
     with kit.session() as s:  # stock that arrived from DEP02's own installation
-        from hom_desktop.services import stock
+        from hom.services import stock
 
         stock.receive(
             s,
@@ -266,7 +266,7 @@ def test_without_permissions_the_actions_are_off(qtbot, kit, prompt_log):
 
 def _foreign_stock(kit, pid) -> object:
     """A second site with stock of ``pid``, as it arrives from that site's installation."""
-    from hom_desktop.services import stock
+    from hom.services import stock
     from tests.utils.builders import add_location, add_site
 
     with kit.session() as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from hom_desktop.services import reports, users
+from hom.services import reports, users
 from hom_desktop.ui.app import app_settings
 from hom_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import drain, make_session

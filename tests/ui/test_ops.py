@@ -10,8 +10,8 @@ import shiboken6
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from hom_desktop.core.errors import DomainError
-from hom_desktop.services import stock
+from hom.core.errors import DomainError
+from hom.services import stock
 from hom_desktop.ui.ops import Operation, OperationCancelled, Progress
 from tests.ui.conftest import drain
 from tests.ui.helpers import stocked_products

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hom_desktop.models.enums import PartyKind
-from hom_desktop.services import parties
+from hom.models.enums import PartyKind
+from hom.services import parties
 from hom_desktop.ui.forms import find_data
 from hom_desktop.ui.parties import PartiesView
 from tests.ui.helpers import geo_chain

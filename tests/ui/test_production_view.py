@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from hom_desktop.models.enums import SiteKind
-from hom_desktop.services import production, products, sites, stock
+from hom.models.enums import SiteKind
+from hom.services import production, products, sites, stock
 from hom_desktop.ui.production import ProductionView, qdate
 from tests.ui.conftest import drain, make_session
 from tests.utils.builders import make_store

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from hom_desktop.services import products
+from hom.services import products
 from hom_desktop.ui.csv_import import ImportDialog
 from hom_desktop.ui.forms import find_data
 from hom_desktop.ui.products import ProductsView

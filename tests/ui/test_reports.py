@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hom_desktop.core.errors import NotFound
-from hom_desktop.services import reports
+from hom.core.errors import NotFound
+from hom.services import reports
 from tests.ui.helpers import second_location, stocked_products
 
 
@@ -75,9 +75,9 @@ def test_pending_sync_counts_outbox_rows(kit):
 
 
 def test_reorder_levels_are_watched_at_company_stores_not_distributor_stock_points(kit):
-    from hom_desktop.models.enums import LocationKind, PartyKind
-    from hom_desktop.models.party import Party
-    from hom_desktop.services import geography, stock
+    from hom.models.enums import LocationKind, PartyKind
+    from hom.models.party import Party
+    from hom.services import geography, stock
     from tests.utils.builders import add_location
 
     ((pid, _sku),) = stocked_products(kit, [4], reorder_levels=[10])

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-import hom_desktop.services
-from hom_desktop.core.config import Settings
-from hom_desktop.core.store import open_store
-from hom_desktop.services import sites, users
+import hom.services
+from hom.core.config import Settings
+from hom.core.store import open_store
+from hom.services import sites, users
 from hom_desktop.ui.app import Shell
 from hom_desktop.ui.main_window import MainWindow
 from hom_desktop.ui.signin import FirstRunDialog, SignInDialog
@@ -148,8 +148,8 @@ def test_first_run_shows_a_refused_field_and_writes_nothing(qtbot, empty_store):
 def test_demo_button_says_why_the_demo_cannot_load(qtbot, empty_store, prompt_log, monkeypatch):
     # The loader's module failing to import (a broken install): None in sys.modules makes the
     # import raise ImportError, as a missing module would.
-    monkeypatch.setitem(sys.modules, "hom_desktop.services.demo", None)
-    monkeypatch.delattr(hom_desktop.services, "demo", raising=False)
+    monkeypatch.setitem(sys.modules, "hom.services.demo", None)
+    monkeypatch.delattr(hom.services, "demo", raising=False)
     dialog = FirstRunDialog(empty_store)
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
@@ -158,7 +158,7 @@ def test_demo_button_says_why_the_demo_cannot_load(qtbot, empty_store, prompt_lo
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("hom_desktop.services.demo") is None,
+    importlib.util.find_spec("hom.services.demo") is None,
     reason="the demo loader is not written yet",
 )
 def test_demo_load_runs_in_the_background_and_can_be_cancelled(qtbot, empty_store, prompt_log):

@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from hom_desktop.core.ids import new_id
-from hom_desktop.models.enums import VoucherType
-from hom_desktop.services import reports, stock
-from hom_desktop.services.reports import LedgerFilter
+from hom.core.ids import new_id
+from hom.models.enums import VoucherType
+from hom.services import reports, stock
+from hom.services.reports import LedgerFilter
 from hom_desktop.ui.inventory import LEDGER_COLUMNS, STOCK_COLUMNS, low_stock_style
 from hom_desktop.ui.table_model import (
     ROW_ROLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from hom_desktop.services import users
+from hom.services import users
 from hom_desktop.ui.users import PasswordDialog, UserDialog, UsersView
 
 

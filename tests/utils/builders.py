@@ -15,14 +15,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from hom_desktop.core import backup
-from hom_desktop.core.config import load_settings
-from hom_desktop.core.store import Store, open_store
-from hom_desktop.crud import product as product_crud
-from hom_desktop.models.enums import LocationKind, SiteKind
-from hom_desktop.models.product import Product
-from hom_desktop.services import setup, sites, users
-from hom_desktop.services.context import ActorContext
+from hom.core import backup
+from hom.core.config import load_settings
+from hom.core.store import Store, open_store
+from hom.crud import product as product_crud
+from hom.models.enums import LocationKind, SiteKind
+from hom.models.product import Product
+from hom.services import setup, sites, users
+from hom.services.context import ActorContext
 
 ADMIN_PASSWORD = "admin-pass-123"
 _seq = itertools.count(1)

@@ -14,8 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hom_desktop.crud import production as production_crud
-from hom_desktop.models import (
+from hom.crud import production as production_crud
+from hom.models import (
     AuditEntry,
     Batch,
     GeoNode,
@@ -30,10 +30,10 @@ from hom_desktop.models import (
     TertiaryOrder,
     TertiaryOrderLine,
 )
-from hom_desktop.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind
-from hom_desktop.models.store import DocumentSequence
-from hom_desktop.services import stock
-from hom_desktop.services.context import ActorContext
+from hom.models.enums import GeoLevel, LocationKind, PartyKind, SiteKind
+from hom.models.store import DocumentSequence
+from hom.services import stock
+from hom.services.context import ActorContext
 from tests.utils.builders import StoreKit, add_location, add_site
 
 _seq = itertools.count(1)

@@ -1,0 +1,142 @@
+"""SQL for the geography tree: lookups, children, and walks up and down by recursive CTE."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import CTE, func, select
+from sqlalchemy.orm import Session, aliased
+
+from hom.crud import lookup
+from hom.models.geography import GeoNode
+from hom.models.party import Party
+from hom.models.site import Site
+from hom.models.user import User
+
+_CHUNK = 400
+
+
+def get(session: Session, node_id: uuid.UUID) -> GeoNode | None:
+    return session.get(GeoNode, node_id)
+
+
+def get_by_code(session: Session, code: str) -> GeoNode | None:
+    return session.scalar(select(GeoNode).where(GeoNode.code == code))
+
+
+def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, GeoNode]:
+    """Nodes by code, in as few queries as the driver's parameter limit allows."""
+    wanted = list(set(codes))
+    found: dict[str, GeoNode] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(
+            {n.code: n for n in session.scalars(select(GeoNode).where(GeoNode.code.in_(chunk)))}
+        )
+    return found
+
+
+def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, GeoNode]:
+    return lookup.by_ids(session, GeoNode, ids)
+
+
+def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:
+    """The nodes directly under ``parent_id`` (the zones when None), by name."""
+    cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
+    return list(session.scalars(select(GeoNode).where(cond).order_by(GeoNode.name_key)))
+
+
+def sibling_named(
+    session: Session,
+    *,
+    parent_id: uuid.UUID | None,
+    name_key: str,
+    exclude_id: uuid.UUID | None = None,
+) -> GeoNode | None:
+    """A node under ``parent_id`` whose name matches case-insensitively (zones: parent None).
+
+    Checked here rather than left to the unique index, which SQLite does not apply to rows whose
+    parent is NULL.
+    """
+    cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
+    stmt = select(GeoNode).where(cond, GeoNode.name_key == name_key)
+    if exclude_id is not None:
+        stmt = stmt.where(GeoNode.id != exclude_id)
+    return session.scalar(stmt.limit(1))
+
+
+def ancestors(session: Session, node_id: uuid.UUID) -> list[GeoNode]:
+    """The node's ancestors, zone first, without the node itself (one recursive query)."""
+    up = select(GeoNode.id, GeoNode.parent_id).where(GeoNode.id == node_id)
+    up_cte = up.cte("up", recursive=True)
+    parent = aliased(GeoNode)
+    up_cte = up_cte.union_all(
+        select(parent.id, parent.parent_id).where(parent.id == up_cte.c.parent_id)
+    )
+    stmt = (
+        select(GeoNode)
+        .where(GeoNode.id.in_(select(up_cte.c.id)), GeoNode.id != node_id)
+        .order_by(GeoNode.level)
+    )
+    return list(session.scalars(stmt))
+
+
+def subtree_cte(node_id: uuid.UUID) -> CTE:
+    """A recursive CTE of the ids of ``node_id`` and every node below it (column ``id``)."""
+    down = select(GeoNode.id).where(GeoNode.id == node_id).cte("down", recursive=True)
+    child = aliased(GeoNode)
+    return down.union_all(select(child.id).where(child.parent_id == down.c.id))
+
+
+def subtree_ids(session: Session, node_id: uuid.UUID) -> set[uuid.UUID]:
+    """``node_id`` and the ids of every node below it, in one recursive query."""
+    down = subtree_cte(node_id)
+    return set(session.scalars(select(down.c.id)))
+
+
+def references(session: Session, node_id: uuid.UUID) -> dict[str, int]:
+    """How many child nodes, parties, sites and users point at the node."""
+
+    def _count(model: type, column: Any) -> int:
+        stmt = select(func.count()).select_from(model).where(column == node_id)
+        return session.scalar(stmt) or 0
+
+    return {
+        "children": _count(GeoNode, GeoNode.parent_id),
+        "parties": _count(Party, Party.territory_id),
+        "sites": _count(Site, Site.geo_node_id),
+        "users": _count(User, User.geo_node_id),
+    }
+
+
+def list_all(session: Session) -> list[GeoNode]:
+    """Every node, parents before children (by level, then code)."""
+    return list(session.scalars(select(GeoNode).order_by(GeoNode.level, GeoNode.code)))
+
+
+def export_rows(session: Session) -> list[tuple[GeoNode, str | None]]:
+    """Every node with its parent's code, parents before children."""
+    parent = aliased(GeoNode)
+    stmt = (
+        select(GeoNode, parent.code)
+        .outerjoin(parent, GeoNode.parent_id == parent.id)
+        .order_by(GeoNode.level, GeoNode.code)
+    )
+    return [(node, parent_code) for node, parent_code in session.execute(stmt)]
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(GeoNode)) or 0
+
+
+def add(session: Session, node: GeoNode) -> GeoNode:
+    session.add(node)
+    session.flush()
+    return node
+
+
+def delete(session: Session, node: GeoNode) -> None:
+    session.delete(node)
+    session.flush()

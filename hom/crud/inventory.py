@@ -1,0 +1,329 @@
+"""SQL for the stock ledger and balances. No rules here: the stock service decides what to post.
+
+Hot paths use Core bulk inserts and one query per batch of keys, never a query per row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from hom.crud import bulk
+from hom.models.enums import VoucherType
+from hom.models.inventory import StockBalance, StockLedgerEntry
+from hom.models.product import Product
+from hom.models.production import Batch
+from hom.models.site import StockLocation
+
+BalanceKey = tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]  # location, product, batch
+
+_CHUNK = 400  # keys per IN (...) query: well under SQLite's variable limit
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    id: uuid.UUID
+    quantity: int
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def balances_for_keys(session: Session, keys: Iterable[BalanceKey]) -> dict[BalanceKey, BalanceRow]:
+    """The balance rows that exist for ``keys`` (missing keys mean zero stock)."""
+    found: dict[BalanceKey, BalanceRow] = {}
+    pairs = sorted({(loc, prod) for loc, prod, _ in keys})
+    cols = (
+        StockBalance.location_id,
+        StockBalance.product_id,
+        StockBalance.batch_id,
+        StockBalance.id,
+        StockBalance.quantity,
+    )
+    for chunk in _chunks(pairs):
+        stmt = select(*cols).where(
+            tuple_(StockBalance.location_id, StockBalance.product_id).in_(chunk)
+        )
+        for loc, prod, batch, bid, qty in session.execute(stmt):
+            found[(loc, prod, batch)] = BalanceRow(bid, qty)
+    return found
+
+
+def insert_ledger_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    bulk.insert_rows(session, StockLedgerEntry.__table__, rows)
+
+
+def insert_balances(session: Session, rows: list[dict[str, Any]]) -> None:
+    bulk.insert_rows(session, StockBalance.__table__, rows)
+
+
+def add_to_balances(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``rows`` hold ``b_id``, ``delta`` and ``updated_at`` for existing balance rows.
+
+    Relative updates (``quantity = quantity + delta``): even a writer that read a stale value
+    cannot overwrite another's change, and the table's CHECK refuses a negative result.
+    """
+    if rows:
+        table = StockBalance.__table__
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                quantity=table.c.quantity + bindparam("delta"),
+                updated_at=bindparam("updated_at"),
+            )
+        )
+        session.connection().execute(stmt, rows)
+
+
+def on_hand(
+    session: Session,
+    *,
+    location_id: uuid.UUID,
+    product_id: uuid.UUID,
+    batch_id: uuid.UUID | None = None,
+    any_batch: bool = True,
+) -> int:
+    """Current quantity at a location: all batches summed, or one batch (None = unbatched)."""
+    stmt = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+        StockBalance.location_id == location_id, StockBalance.product_id == product_id
+    )
+    if not any_batch or batch_id is not None:
+        stmt = stmt.where(
+            StockBalance.batch_id.is_(None)
+            if batch_id is None
+            else StockBalance.batch_id == batch_id
+        )
+    return int(session.scalar(stmt) or 0)
+
+
+def batch_balances(
+    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[uuid.UUID | None, int]]:
+    """(batch, quantity) rows with stock at a location, for allocation."""
+    stmt = select(StockBalance.batch_id, StockBalance.quantity).where(
+        StockBalance.location_id == location_id,
+        StockBalance.product_id == product_id,
+        StockBalance.quantity > 0,
+    )
+    return [(b, q) for b, q in session.execute(stmt)]
+
+
+def stock_by_location(
+    session: Session,
+    *,
+    location_ids: Sequence[uuid.UUID] | None = None,
+    product_ids: Sequence[uuid.UUID] | None = None,
+) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+    """(location, product, quantity) summed over batches, leaving out zero rows."""
+    qty = func.sum(StockBalance.quantity)
+    stmt = select(StockBalance.location_id, StockBalance.product_id, qty).group_by(
+        StockBalance.location_id, StockBalance.product_id
+    )
+    if location_ids is not None:
+        stmt = stmt.where(StockBalance.location_id.in_(location_ids))
+    if product_ids is not None:
+        stmt = stmt.where(StockBalance.product_id.in_(product_ids))
+    stmt = stmt.having(qty != 0)
+    return [(loc, prod, int(q)) for loc, prod, q in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    location_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    batch_id: uuid.UUID | None = None
+    voucher_type: VoucherType | None = None
+    voucher_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _ledger_where(flt: LedgerFilter) -> list[Any]:
+    clauses: list[Any] = []
+    e = StockLedgerEntry
+    if flt.location_id is not None:
+        clauses.append(e.location_id == flt.location_id)
+    if flt.product_id is not None:
+        clauses.append(e.product_id == flt.product_id)
+    if flt.batch_id is not None:
+        clauses.append(e.batch_id == flt.batch_id)
+    if flt.voucher_type is not None:
+        clauses.append(e.voucher_type == flt.voucher_type)
+    if flt.voucher_id is not None:
+        clauses.append(e.voucher_id == flt.voucher_id)
+    if flt.since is not None:
+        clauses.append(e.created_at >= flt.since)
+    if flt.until is not None:
+        clauses.append(e.created_at < flt.until)
+    return clauses
+
+
+def _ledger_keyset(stmt, after: tuple[datetime, uuid.UUID] | None):
+    """Rows strictly after (older than) the last row of the previous page."""
+    if after is None:
+        return stmt
+    e = StockLedgerEntry
+    at, last_id = after
+    # The plain ``created_at <= at`` lets SQLite narrow the index range; the OR then breaks
+    # ties between entries of the same moment by id.
+    return stmt.where(
+        e.created_at <= at, or_(e.created_at < at, and_(e.created_at == at, e.id < last_id))
+    )
+
+
+def ledger_page(
+    session: Session,
+    *,
+    flt: LedgerFilter,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 200,
+) -> list[StockLedgerEntry]:
+    """Newest first, keyset-paged: pass the last row's (created_at, id) to get the next page.
+
+    Keyset paging costs the same on page 5,000 as on page 1, where OFFSET would scan.
+    """
+    e = StockLedgerEntry
+    stmt = _ledger_keyset(select(e).where(*_ledger_where(flt)), after)
+    stmt = stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def ledger_page_with_names(
+    session: Session,
+    *,
+    flt: LedgerFilter,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 200,
+) -> list[Row[Any]]:
+    """The same page as ``ledger_page`` as plain rows with the location code, SKU, product name
+    and batch code joined in: one query and no ORM objects, for the ledger view's scrolling."""
+    e = StockLedgerEntry
+    stmt = (
+        select(
+            e.id,
+            e.created_at,
+            e.location_id,
+            StockLocation.code.label("location_code"),
+            e.product_id,
+            Product.sku,
+            Product.name.label("product_name"),
+            e.batch_id,
+            Batch.code.label("batch_code"),
+            e.quantity,
+            e.balance_after,
+            e.voucher_type,
+            e.voucher_no,
+            e.reason,
+        )
+        .join(StockLocation, StockLocation.id == e.location_id)
+        .join(Product, Product.id == e.product_id)
+        .outerjoin(Batch, Batch.id == e.batch_id)
+        .where(*_ledger_where(flt))
+    )
+    stmt = _ledger_keyset(stmt, after).order_by(e.created_at.desc(), e.id.desc()).limit(limit)
+    return list(session.execute(stmt))
+
+
+def ledger_count(session: Session, *, flt: LedgerFilter) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(StockLedgerEntry).where(*_ledger_where(flt))
+        )
+        or 0
+    )
+
+
+def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[StockLedgerEntry]:
+    stmt = (
+        select(StockLedgerEntry)
+        .where(StockLedgerEntry.voucher_id == voucher_id)
+        .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def ledger_for_batch(session: Session, *, batch_id: uuid.UUID) -> list[StockLedgerEntry]:
+    stmt = (
+        select(StockLedgerEntry)
+        .where(StockLedgerEntry.batch_id == batch_id)
+        .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def balance_mismatches(
+    session: Session,
+) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int, int]]:
+    """(location, product, batch, balance, ledger sum) wherever the two disagree.
+
+    One pass over each table, joined in SQL (a full outer join written as two left joins so it
+    runs on SQLite as well as PostgreSQL).
+    """
+    e, b = StockLedgerEntry, StockBalance
+    sums = (
+        select(e.location_id, e.product_id, e.batch_id, func.sum(e.quantity).label("total"))
+        .group_by(e.location_id, e.product_id, e.batch_id)
+        .subquery()
+    )
+    same_key = and_(
+        sums.c.location_id == b.location_id,
+        sums.c.product_id == b.product_id,
+        or_(sums.c.batch_id == b.batch_id, and_(sums.c.batch_id.is_(None), b.batch_id.is_(None))),
+    )
+    from_ledger = (
+        select(
+            sums.c.location_id,
+            sums.c.product_id,
+            sums.c.batch_id,
+            func.coalesce(b.quantity, 0),
+            sums.c.total,
+        )
+        .select_from(sums.outerjoin(b, same_key))
+        .where(func.coalesce(b.quantity, 0) != sums.c.total)
+    )
+    from_balances = (
+        select(b.location_id, b.product_id, b.batch_id, b.quantity, literal(0))
+        .select_from(b.__table__.outerjoin(sums, same_key))
+        .where(sums.c.total.is_(None), b.quantity != 0)
+    )
+    rows = list(session.execute(from_ledger)) + list(session.execute(from_balances))
+    return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+
+
+def counts(session: Session) -> tuple[int, int]:
+    """(ledger entries, balance rows)."""
+    n_ledger = session.scalar(select(func.count()).select_from(StockLedgerEntry)) or 0
+    n_bal = session.scalar(select(func.count()).select_from(StockBalance)) or 0
+    return n_ledger, n_bal
+
+
+def negative_balance_count(session: Session) -> int:
+    stmt = select(func.count()).select_from(StockBalance).where(StockBalance.quantity < 0)
+    return session.scalar(stmt) or 0
+
+
+def batches_on_hand_fefo(
+    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[uuid.UUID | None, int, date | None]]:
+    """(batch, quantity, expires_on) with stock at a location, first expiry first, undated last."""
+    stmt = (
+        select(StockBalance.batch_id, StockBalance.quantity, Batch.expires_on)
+        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
+        .where(
+            StockBalance.location_id == location_id,
+            StockBalance.product_id == product_id,
+            StockBalance.quantity > 0,
+        )
+        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
+    )
+    return [(b, int(q), e) for b, q, e in session.execute(stmt)]

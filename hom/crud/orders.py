@@ -1,0 +1,131 @@
+"""SQL for orders of all three levels (the model is a parameter) and the parties they name.
+
+No rules here: the order service decides what may be written. Lists filter, sort and page in SQL
+so a screen of 200 rows costs one query whatever the table's size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import RowMapping, Select, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from hom.crud import lookup
+from hom.models.enums import OrderStatus
+from hom.models.party import Party
+
+
+def get_party(session: Session, party_id: uuid.UUID) -> Party | None:
+    return session.get(Party, party_id)
+
+
+def get_parties(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Party]:
+    return lookup.by_ids(session, Party, ids)
+
+
+def get_order(session: Session, model: type[Any], order_id: uuid.UUID) -> Any | None:
+    return session.get(model, order_id)
+
+
+def get_order_by_number(session: Session, model: type[Any], number: str) -> Any | None:
+    return session.scalar(select(model).where(model.number == number))
+
+
+def add_order(session: Session, order: Any) -> Any:
+    session.add(order)
+    session.flush()
+    return order
+
+
+def count_all(session: Session, model: type[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """What a list asks for, and where this level keeps its party columns."""
+
+    counterparty_field: str  # the party a list shows (distributor, or retailer)
+    party_fields: tuple[str, ...]  # columns ``party_id`` is matched against
+    search_fields: tuple[str, ...] = ()  # extra text columns searched besides number and party
+    status: OrderStatus | None = None
+    party_id: uuid.UUID | None = None
+    since: date | None = None  # inclusive order date
+    until: date | None = None  # inclusive order date
+    search: str = ""
+    site_ids: Sequence[uuid.UUID] | None = field(default=None)
+
+
+def _filtered(model: type[Any], query: OrderQuery, columns: Sequence[Any]) -> Select[Any]:
+    counterparty = getattr(model, query.counterparty_field)
+    stmt = select(*columns).select_from(model).join(Party, Party.id == counterparty)
+    if query.status is not None:
+        stmt = stmt.where(model.status == query.status)
+    if query.party_id is not None:
+        stmt = stmt.where(or_(*(getattr(model, f) == query.party_id for f in query.party_fields)))
+    if query.since is not None:
+        stmt = stmt.where(model.order_date >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(model.order_date <= query.until)
+    if query.site_ids is not None:
+        stmt = stmt.where(model.site_id.in_(list(query.site_ids)))
+    term = query.search.strip().lower()
+    if term:
+        texts = [model.number, Party.code, Party.name]
+        texts += [getattr(model, f) for f in query.search_fields]
+        stmt = stmt.where(or_(*(func.lower(t).contains(term, autoescape=True) for t in texts)))
+    return stmt
+
+
+SORT_KEYS = ("order_date", "number", "status", "total_amount", "created_at", "counterparty")
+
+
+def page_rows(
+    session: Session,
+    model: type[Any],
+    *,
+    query: OrderQuery,
+    level: str,
+    sort: str = "-order_date",
+    offset: int = 0,
+    limit: int = 200,
+) -> list[RowMapping]:
+    """Header rows with the counterparty's code and name; ``sort`` is a key, ``-`` for descending.
+
+    The order number breaks ties, so paging is stable.
+    """
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
+    sort_col = Party.name if key == "counterparty" else getattr(model, key)
+    columns = [
+        model.id,
+        literal(level).label("level"),
+        model.number,
+        model.site_id,
+        model.order_date,
+        model.status,
+        model.total_amount,
+        model.version,
+        Party.id.label("counterparty_id"),
+        Party.code.label("counterparty_code"),
+        Party.name.label("counterparty_name"),
+        model.created_at,
+    ]
+    stmt = _filtered(model, query, columns)
+    if descending:
+        stmt = stmt.order_by(sort_col.desc(), model.number.desc())
+    else:
+        stmt = stmt.order_by(sort_col.asc(), model.number.asc())
+    stmt = stmt.offset(offset).limit(limit)
+    return list(session.execute(stmt).mappings())
+
+
+def count_rows(session: Session, model: type[Any], *, query: OrderQuery) -> int:
+    return session.scalar(_filtered(model, query, [func.count(model.id)])) or 0

@@ -1,0 +1,141 @@
+"""SQL for distributors and retailers: lookups, filtered and sorted pages, export rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from hom.crud import geography as geo_crud
+from hom.crud import lookup
+from hom.models.enums import PartyKind
+from hom.models.geography import GeoNode
+from hom.models.party import Party
+
+_CHUNK = 400
+
+SORT_COLUMNS: dict[str, Any] = {
+    "code": Party.code,
+    "name": func.lower(Party.name),
+    "kind": Party.kind,
+    "active": Party.active,
+    "phone": Party.phone,
+    "created_at": Party.created_at,
+}
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (escape char ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def get(session: Session, party_id: uuid.UUID) -> Party | None:
+    return session.get(Party, party_id)
+
+
+def get_by_code(session: Session, code: str) -> Party | None:
+    return session.scalar(select(Party).where(Party.code == code))
+
+
+def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Party]:
+    return lookup.by_ids(session, Party, ids)
+
+
+def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Party]:
+    wanted = list(set(codes))
+    found: dict[str, Party] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(
+            {p.code: p for p in session.scalars(select(Party).where(Party.code.in_(chunk)))}
+        )
+    return found
+
+
+def _filtered(
+    stmt: Select,
+    *,
+    kind: PartyKind | None,
+    territory_id: uuid.UUID | None,
+    search: str,
+    active: bool | None,
+) -> Select:
+    if kind is not None:
+        stmt = stmt.where(Party.kind == kind)
+    if territory_id is not None:
+        down = geo_crud.subtree_cte(territory_id)
+        stmt = stmt.where(Party.territory_id.in_(select(down.c.id)))
+    if active is not None:
+        stmt = stmt.where(Party.active == active)
+    text = search.strip().lower()
+    if text:
+        pattern = like_contains(text)
+        stmt = stmt.where(
+            or_(
+                func.lower(Party.code).like(pattern, escape="\\"),
+                func.lower(Party.name).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def page(
+    session: Session,
+    *,
+    kind: PartyKind | None = None,
+    territory_id: uuid.UUID | None = None,
+    search: str = "",
+    active: bool | None = None,
+    sort: str = "code",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[Party]:
+    """One page of parties; ``sort`` must be a key of ``SORT_COLUMNS`` (ties broken by id)."""
+    column = SORT_COLUMNS[sort]
+    order = [column.desc(), Party.id.desc()] if descending else [column.asc(), Party.id.asc()]
+    stmt = _filtered(
+        select(Party), kind=kind, territory_id=territory_id, search=search, active=active
+    )
+    return list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
+
+
+def count(
+    session: Session,
+    *,
+    kind: PartyKind | None = None,
+    territory_id: uuid.UUID | None = None,
+    search: str = "",
+    active: bool | None = None,
+) -> int:
+    stmt = _filtered(
+        select(func.count()).select_from(Party),
+        kind=kind,
+        territory_id=territory_id,
+        search=search,
+        active=active,
+    )
+    return session.scalar(stmt) or 0
+
+
+def export_rows(session: Session) -> list[tuple[Party, str, str | None]]:
+    """Every party with its territory's and distributor's codes; distributors first."""
+    territory = aliased(GeoNode)
+    distributor = aliased(Party)
+    stmt = (
+        select(Party, territory.code, distributor.code)
+        .join(territory, Party.territory_id == territory.id)
+        .outerjoin(distributor, Party.distributor_id == distributor.id)
+        .order_by(Party.kind, Party.code)
+    )
+    return [(p, t, d) for p, t, d in session.execute(stmt)]
+
+
+def add(session: Session, party: Party) -> Party:
+    session.add(party)
+    session.flush()
+    return party

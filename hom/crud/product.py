@@ -1,0 +1,159 @@
+"""SQL for the product master: lookups, pages for the table view, type-ahead and export."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from hom.crud import lookup
+from hom.models.inventory import StockBalance
+from hom.models.product import Product
+
+_CHUNK = 400
+
+SORT_COLUMNS: dict[str, Any] = {
+    "sku": Product.sku_key,
+    "name": func.lower(Product.name),
+    "category": func.lower(Product.category),
+    "brand": func.lower(Product.brand),
+    "mrp": Product.mrp,
+    "distributor_price": Product.distributor_price,
+    "retailer_price": Product.retailer_price,
+    "pack_size": Product.pack_size,
+    "reorder_level": Product.reorder_level,
+    "active": Product.active,
+    "created_at": Product.created_at,
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get(session: Session, product_id: uuid.UUID) -> Product | None:
+    return session.get(Product, product_id)
+
+
+def get_by_sku(session: Session, sku: str) -> Product | None:
+    return session.scalar(select(Product).where(Product.sku_key == sku.strip().lower()))
+
+
+def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    return lookup.by_ids(session, Product, ids)
+
+
+def get_by_sku_keys(session: Session, keys: Iterable[str]) -> dict[str, Product]:
+    """Products by ``sku_key`` (lower-case SKU), a few hundred per query."""
+    wanted = list(set(keys))
+    found: dict[str, Product] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = session.scalars(select(Product).where(Product.sku_key.in_(chunk)))
+        found.update({p.sku_key: p for p in rows})
+    return found
+
+
+def add(session: Session, product: Product) -> Product:
+    session.add(product)
+    session.flush()
+    return product
+
+
+def add_many(session: Session, products: list[Product]) -> list[Product]:
+    """Insert many products with one flush (the ORM batches the INSERTs)."""
+    session.add_all(products)
+    session.flush()
+    return products
+
+
+def _filtered(stmt: Select, *, search: str, active: bool | None, category: str | None) -> Select:
+    text = search.strip().lower()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        stmt = stmt.where(
+            or_(
+                Product.sku_key.like(pattern, escape="\\"),
+                func.lower(Product.name).like(pattern, escape="\\"),
+            )
+        )
+    if active is not None:
+        stmt = stmt.where(Product.active == active)
+    if category is not None:
+        stmt = stmt.where(func.lower(Product.category) == category.strip().lower())
+    return stmt
+
+
+def page(
+    session: Session,
+    *,
+    search: str = "",
+    active: bool | None = None,
+    category: str | None = None,
+    sort: str = "sku",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[Product]:
+    """One page; ``sort`` must be a key of ``SORT_COLUMNS`` (ties broken by SKU)."""
+    column = SORT_COLUMNS[sort]
+    tie = Product.sku_key.desc() if descending else Product.sku_key.asc()
+    order = [column.desc() if descending else column.asc(), tie]
+    stmt = _filtered(select(Product), search=search, active=active, category=category)
+    return list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
+
+
+def count(
+    session: Session, *, search: str = "", active: bool | None = None, category: str | None = None
+) -> int:
+    stmt = _filtered(
+        select(func.count()).select_from(Product), search=search, active=active, category=category
+    )
+    return session.scalar(stmt) or 0
+
+
+def complete(session: Session, text: str, *, limit: int = 20) -> list[Product]:
+    """Active products whose SKU starts with ``text`` or whose name contains it; SKU hits first."""
+    needle = _escape_like(text.strip().lower())
+    sku_prefix = Product.sku_key.like(f"{needle}%", escape="\\")
+    name_has = func.lower(Product.name).like(f"%{needle}%", escape="\\")
+    stmt = (
+        select(Product)
+        .where(Product.active.is_(True), or_(sku_prefix, name_has))
+        .order_by(case((sku_prefix, 0), else_=1), Product.sku_key)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def categories(session: Session) -> list[str]:
+    """The distinct non-empty categories, in alphabetical order ignoring case."""
+    stmt = (
+        select(Product.category)
+        .where(Product.category != "")
+        .group_by(Product.category)
+        .order_by(func.lower(Product.category), Product.category)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_all(session: Session) -> list[Product]:
+    return list(session.scalars(select(Product).order_by(Product.sku_key)))
+
+
+def stock_on_hand(session: Session, product_id: uuid.UUID) -> tuple[int, int]:
+    """(units without a batch, units in batches) across every location."""
+    batched = case((StockBalance.batch_id.is_(None), 0), else_=StockBalance.quantity)
+    unbatched = case((StockBalance.batch_id.is_(None), StockBalance.quantity), else_=0)
+    stmt = select(func.coalesce(func.sum(unbatched), 0), func.coalesce(func.sum(batched), 0)).where(
+        StockBalance.product_id == product_id
+    )
+    row = session.execute(stmt).one()
+    return int(row[0]), int(row[1])
+
+
+def count_all(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Product)) or 0

@@ -1,0 +1,92 @@
+"""SQL for sites, stock locations and this store's installation row and number sequences."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hom.crud import lookup
+from hom.models.enums import LocationKind, SiteKind
+from hom.models.site import Site, StockLocation
+from hom.models.store import DocumentSequence, Installation
+
+
+def get_site(session: Session, site_id: uuid.UUID) -> Site | None:
+    return session.get(Site, site_id)
+
+
+def get_site_by_code(session: Session, code: str) -> Site | None:
+    return session.scalar(select(Site).where(Site.code == code))
+
+
+def list_sites(session: Session, *, kind: SiteKind | None = None) -> list[Site]:
+    stmt = select(Site).order_by(Site.code)
+    if kind is not None:
+        stmt = stmt.where(Site.kind == kind)
+    return list(session.scalars(stmt))
+
+
+def add_site(session: Session, site: Site) -> Site:
+    session.add(site)
+    session.flush()
+    return site
+
+
+def get_location(session: Session, location_id: uuid.UUID) -> StockLocation | None:
+    return session.get(StockLocation, location_id)
+
+
+def get_location_by_code(session: Session, code: str) -> StockLocation | None:
+    return session.scalar(select(StockLocation).where(StockLocation.code == code))
+
+
+def get_locations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StockLocation]:
+    return lookup.by_ids(session, StockLocation, ids)
+
+
+def list_locations(
+    session: Session,
+    *,
+    site_id: uuid.UUID | None = None,
+    kind: LocationKind | None = None,
+    party_id: uuid.UUID | None = None,
+) -> list[StockLocation]:
+    stmt = select(StockLocation).order_by(StockLocation.code)
+    if site_id is not None:
+        stmt = stmt.where(StockLocation.site_id == site_id)
+    if kind is not None:
+        stmt = stmt.where(StockLocation.kind == kind)
+    if party_id is not None:
+        stmt = stmt.where(StockLocation.party_id == party_id)
+    return list(session.scalars(stmt))
+
+
+def add_location(session: Session, location: StockLocation) -> StockLocation:
+    session.add(location)
+    session.flush()
+    return location
+
+
+def get_installation(session: Session) -> Installation | None:
+    return session.scalar(select(Installation).limit(1))
+
+
+def add_installation(session: Session, installation: Installation) -> Installation:
+    session.add(installation)
+    session.flush()
+    return installation
+
+
+def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, year: int) -> int:
+    """Increment and return the site's counter for ``doc_type`` in ``year`` (within the caller's
+    transaction, so a rolled-back order does not burn a number)."""
+    seq = session.get(DocumentSequence, (site_id, doc_type, year))
+    if seq is None:
+        seq = DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=0)
+        session.add(seq)
+    seq.last_value += 1
+    session.flush()
+    return seq.last_value

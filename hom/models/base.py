@@ -1,0 +1,96 @@
+"""Declarative base, column types and mixins shared by every model.
+
+Every row that syncs carries a UUIDv7 made where it is created, UTC timestamps, and who created it
+on which installation. Money is stored as integer minor units (cents, paise) so SQLite, which has
+no exact decimal type, never rounds it; Python code only ever sees ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import BigInteger, DateTime, MetaData, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from hom.core.clock import utcnow
+from hom.core.ids import new_id
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MONEY_SCALE = 2
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, stored as naive UTC (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """A Decimal rounded half-up to the money scale (2 places)."""
+    return Decimal(value).quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact money: ``Decimal`` in Python, integer minor units in the database."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
+        if value is None:
+            return None
+        return int(to_money(value).scaleb(MONEY_SCALE))
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(_MONEY_QUANTUM)
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OriginMixin:
+    """Who made the row and on which installation (ids, not foreign keys: users and installations
+    of other sites may not be in this store)."""
+
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    installation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class SyncedMixin(IdMixin, TimestampMixin, OriginMixin):
+    """Columns every synced row carries."""

@@ -1,0 +1,39 @@
+"""Sites (factories, depots, distributors' premises) and the stock locations each one owns.
+
+A location has exactly one owning site, and only that site's installation writes its ledger:
+the one-writer rule that keeps sync free of conflicts.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hom.models.base import Base, SyncedMixin
+from hom.models.enums import LocationKind, SiteKind, enum_column
+
+
+class Site(SyncedMixin, Base):
+    __tablename__ = "sites"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[SiteKind] = mapped_column(enum_column(SiteKind))
+    geo_node_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("geo_nodes.id"), default=None)
+    party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id"), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockLocation(SyncedMixin, Base):
+    __tablename__ = "stock_locations"
+
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[LocationKind] = mapped_column(enum_column(LocationKind))
+    party_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("parties.id"), index=True, default=None
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

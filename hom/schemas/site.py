@@ -1,0 +1,61 @@
+"""Sites and stock locations in and out."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from pydantic import Field, field_validator
+
+from hom.models.enums import LocationKind, SiteKind
+from hom.schemas.base import PublicSchema, Schema
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
+
+
+def check_code(value: str) -> str:
+    """Codes are upper-case letters, digits and hyphens (they appear in document numbers)."""
+    value = value.strip().upper()
+    if not _CODE.match(value):
+        raise ValueError("must be 1 to 32 characters: letters, digits or hyphens")
+    return value
+
+
+class SiteCreate(Schema):
+    code: str = Field(max_length=16)
+    name: str = Field(min_length=1, max_length=120)
+    kind: SiteKind
+    geo_node_id: uuid.UUID | None = None
+    party_id: uuid.UUID | None = None
+
+    _code = field_validator("code")(check_code)
+
+
+class LocationCreate(Schema):
+    site_id: uuid.UUID
+    code: str = Field(max_length=32)
+    name: str = Field(min_length=1, max_length=120)
+    kind: LocationKind
+    party_id: uuid.UUID | None = None
+
+    _code = field_validator("code")(check_code)
+
+
+class SitePublic(PublicSchema):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: SiteKind
+    geo_node_id: uuid.UUID | None
+    party_id: uuid.UUID | None
+    active: bool
+
+
+class LocationPublic(PublicSchema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    code: str
+    name: str
+    kind: LocationKind
+    party_id: uuid.UUID | None
+    active: bool

@@ -1,0 +1,275 @@
+"""The geography tree: zone > state > region > area > territory.
+
+Rules:
+- a zone has no parent; every other node's parent is exactly one level above it;
+- codes are unique across the tree (upper-case), names unique among siblings ignoring case;
+- a node moves only under a node one level above it, never under itself or its own subtree;
+- a node is deleted only when nothing points at it (child nodes, parties, sites, users).
+
+Writes need ``geography.manage`` and leave an audit row each.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from hom.core.errors import Conflict, DomainError, Duplicate, NotFound
+from hom.crud import geography as geo_crud
+from hom.models.enums import GeoLevel
+from hom.models.geography import GeoNode
+from hom.schemas.base import validate
+from hom.schemas.geography import GeoNodeCreate, GeoNodePublic, GeoNodeRename
+from hom.services import audit
+from hom.services.context import ActorContext
+from hom.services.permissions import require
+
+ENTITY = "geo_nodes"
+PERMISSION = "geography.manage"
+_NOUNS = {
+    "children": ("child node", "child nodes"),
+    "parties": ("party", "parties"),
+    "sites": ("site", "sites"),
+    "users": ("user", "users"),
+}
+
+
+def name_key(name: str) -> str:
+    """The form of a name compared for sibling uniqueness."""
+    return name.strip().lower()
+
+
+def describe(node: GeoNode) -> str:
+    return f"{GeoLevel(node.level).name.lower()} {node.code} ({node.name})"
+
+
+# --- rules shared with the CSV import --------------------------------------------------------
+
+
+def check_parent(
+    *,
+    level: GeoLevel,
+    parent_level: int | None,
+    parent_code: str | None,
+    field: str = "parent_id",
+) -> None:
+    """Refuse a parent that is not exactly one level above ``level`` (a zone takes none)."""
+    if level == GeoLevel.ZONE:
+        if parent_code is not None:
+            raise DomainError(
+                f"a zone is the top of the tree and has no parent (got {parent_code})",
+                field=field,
+            )
+        return
+    wanted = GeoLevel(level - 1)
+    if parent_code is None:
+        raise DomainError(
+            f"a {level.name.lower()} needs a parent {wanted.name.lower()}", field=field
+        )
+    if parent_level != wanted:
+        got = GeoLevel(parent_level).name.lower() if parent_level else "unknown level"
+        raise DomainError(
+            f"the parent of a {level.name.lower()} must be a {wanted.name.lower()}; "
+            f"{parent_code} is a {got}",
+            field=field,
+        )
+
+
+def sibling_clash_message(name: str, parent_label: str) -> str:
+    return f"{parent_label} already has a node named {name!r} (names compare ignoring case)"
+
+
+def _parent_label(parent: GeoNode | None) -> str:
+    return "the top level" if parent is None else describe(parent)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def create_node(session: Session, *, ctx: ActorContext, node_in: GeoNodeCreate | dict) -> GeoNode:
+    """Add a node under its parent (a zone at the top)."""
+    require(ctx, PERMISSION)
+    data = validate(GeoNodeCreate, node_in)
+    parent = None
+    if data.parent_id is not None:
+        parent = geo_crud.get(session, data.parent_id)
+        if parent is None:
+            raise NotFound(f"unknown parent node {data.parent_id}", field="parent_id")
+    check_parent(
+        level=data.level,
+        parent_level=parent.level if parent else None,
+        parent_code=parent.code if parent else None,
+    )
+    if geo_crud.get_by_code(session, data.code) is not None:
+        raise Duplicate(f"geography code {data.code} is already used", field="code")
+    key = name_key(data.name)
+    if geo_crud.sibling_named(session, parent_id=data.parent_id, name_key=key) is not None:
+        raise Duplicate(sibling_clash_message(data.name, _parent_label(parent)), field="name")
+    node = geo_crud.add(
+        session,
+        GeoNode(
+            level=int(data.level),
+            parent_id=data.parent_id,
+            code=data.code,
+            name=data.name,
+            name_key=key,
+            created_by=ctx.user_id,
+            installation_id=ctx.installation_id,
+        ),
+    )
+    audit.record(
+        session,
+        ctx=ctx,
+        action="geo.create",
+        entity=ENTITY,
+        entity_id=node.id,
+        summary=f"created {describe(node)} under {_parent_label(parent)}",
+    )
+    return node
+
+
+def rename_node(
+    session: Session, *, ctx: ActorContext, node_id: uuid.UUID, name: str | GeoNodeRename | dict
+) -> GeoNode:
+    """Give a node a new name, still unique among its siblings."""
+    require(ctx, PERMISSION)
+    data = validate(GeoNodeRename, {"name": name} if isinstance(name, str) else name)
+    node = get_node(session, node_id)
+    if data.name == node.name:
+        return node
+    key = name_key(data.name)
+    clash = geo_crud.sibling_named(
+        session, parent_id=node.parent_id, name_key=key, exclude_id=node.id
+    )
+    if clash is not None:
+        parent = geo_crud.get(session, node.parent_id) if node.parent_id else None
+        raise Duplicate(sibling_clash_message(data.name, _parent_label(parent)), field="name")
+    old = node.name
+    node.name = data.name
+    node.name_key = key
+    session.flush()
+    audit.record(
+        session,
+        ctx=ctx,
+        action="geo.rename",
+        entity=ENTITY,
+        entity_id=node.id,
+        summary=f"renamed {node.code} from {old!r} to {node.name!r}",
+        changes={"name": (old, node.name)},
+    )
+    return node
+
+
+def move_node(
+    session: Session, *, ctx: ActorContext, node_id: uuid.UUID, new_parent_id: uuid.UUID | None
+) -> GeoNode:
+    """Put a node (with its whole subtree) under another parent one level above it."""
+    require(ctx, PERMISSION)
+    node = get_node(session, node_id)
+    if new_parent_id == node.parent_id:
+        return node
+    parent = None
+    if new_parent_id is not None:
+        if new_parent_id == node.id or new_parent_id in geo_crud.subtree_ids(session, node.id):
+            raise DomainError(
+                f"cannot move {describe(node)} under itself or a node below it",
+                field="new_parent_id",
+            )
+        parent = geo_crud.get(session, new_parent_id)
+        if parent is None:
+            raise NotFound(f"unknown parent node {new_parent_id}", field="new_parent_id")
+    check_parent(
+        level=GeoLevel(node.level),
+        parent_level=parent.level if parent else None,
+        parent_code=parent.code if parent else None,
+        field="new_parent_id",
+    )
+    clash = geo_crud.sibling_named(
+        session, parent_id=new_parent_id, name_key=node.name_key, exclude_id=node.id
+    )
+    if clash is not None:
+        raise Duplicate(sibling_clash_message(node.name, _parent_label(parent)), field="name")
+    old_parent = geo_crud.get(session, node.parent_id) if node.parent_id else None
+    node.parent_id = new_parent_id
+    session.flush()
+    audit.record(
+        session,
+        ctx=ctx,
+        action="geo.move",
+        entity=ENTITY,
+        entity_id=node.id,
+        summary=f"moved {describe(node)} from {_parent_label(old_parent)} "
+        f"to {_parent_label(parent)}",
+        changes={
+            "parent": (old_parent.code if old_parent else None, parent.code if parent else None)
+        },
+    )
+    return node
+
+
+def delete_node(session: Session, *, ctx: ActorContext, node_id: uuid.UUID) -> None:
+    """Remove a node that nothing points at; otherwise say what still does."""
+    require(ctx, PERMISSION)
+    node = get_node(session, node_id)
+    refs = {what: n for what, n in geo_crud.references(session, node.id).items() if n}
+    if refs:
+        listed = ", ".join(f"{n} {_NOUNS[what][n != 1]}" for what, n in refs.items())
+        raise Conflict(
+            f"cannot delete {describe(node)}: it still has {listed}; move or remove them first",
+            field="node_id",
+        )
+    summary = f"deleted {describe(node)}"
+    deleted_id = node.id
+    geo_crud.delete(session, node)
+    audit.record(
+        session, ctx=ctx, action="geo.delete", entity=ENTITY, entity_id=deleted_id, summary=summary
+    )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def get_node(session: Session, node_id: uuid.UUID) -> GeoNode:
+    node = geo_crud.get(session, node_id)
+    if node is None:
+        raise NotFound(f"unknown geography node {node_id}", field="node_id")
+    return node
+
+
+def get_node_by_code(session: Session, code: str) -> GeoNode:
+    node = geo_crud.get_by_code(session, code.strip().upper())
+    if node is None:
+        raise NotFound(f"unknown geography code {code!r}", field="code")
+    return node
+
+
+def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:
+    """The nodes directly under ``parent_id``, by name; the zones when ``parent_id`` is None."""
+    return geo_crud.children(session, parent_id)
+
+
+def ancestors(session: Session, node_id: uuid.UUID) -> list[GeoNode]:
+    """The nodes above ``node_id``, zone first (empty for a zone)."""
+    get_node(session, node_id)
+    return geo_crud.ancestors(session, node_id)
+
+
+def path(session: Session, node_id: uuid.UUID) -> list[GeoNode]:
+    """The zone-to-node path including the node itself (for breadcrumbs)."""
+    node = get_node(session, node_id)
+    return [*geo_crud.ancestors(session, node_id), node]
+
+
+def path_text(session: Session, node_id: uuid.UUID, *, separator: str = " > ") -> str:
+    return separator.join(n.name for n in path(session, node_id))
+
+
+def subtree_ids(session: Session, node_id: uuid.UUID) -> set[uuid.UUID]:
+    """The node and everything below it: what a user scoped to ``node_id`` may see."""
+    get_node(session, node_id)
+    return geo_crud.subtree_ids(session, node_id)
+
+
+def to_public(node: GeoNode) -> GeoNodePublic:
+    return GeoNodePublic.model_validate(node)

@@ -1,0 +1,95 @@
+"""Keeping a store healthy: backups, restore, and a look inside with sqlite-utils."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from hom.core import backup
+from hom.core.config import Settings
+from hom.core.errors import DomainError, PermissionDenied
+from hom.core.store import Store
+from hom.services.context import ActorContext
+from hom.services.permissions import require
+
+
+def backup_now(store: Store, *, ctx: ActorContext, destination: Path | None = None) -> Path:
+    """A consistent copy of the live store: to ``destination``, or into the rolling set."""
+    require(ctx, "store.backup")
+    try:
+        if destination is not None:
+            if destination.is_dir():
+                raise DomainError(
+                    f"{destination} is a folder: give a file name", field="destination"
+                )
+            return backup.backup_file(store.settings.store_path, destination)
+        return backup.rolling_backup(
+            store.settings.store_path, store.settings.backup_dir, keep=store.settings.backups_kept
+        )
+    except backup.BackupError as exc:
+        raise DomainError(str(exc), field="store") from None
+
+
+def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Path:
+    """Replace the store (closed) with ``source``; the replaced store is kept as a backup first.
+
+    ``ctx`` is the user who signed in to the current store, who needs ``store.backup``; it may be
+    None only when there is no readable store to protect (restoring after a loss or corruption).
+    Returns the path of the safety copy.
+    """
+    if ctx is not None:
+        require(ctx, "store.backup")
+    elif current_store_is_readable(settings):
+        raise PermissionDenied(
+            "restoring over a working store needs a user with the permission 'store.backup'",
+            field="user",
+        )
+    try:
+        backup.check_is_store(source)
+        safety = Path()
+        if current_store_is_readable(settings):
+            safety = backup.rolling_backup(
+                settings.store_path,
+                settings.backup_dir,
+                keep=settings.backups_kept + 1,
+                label="before-restore",
+            )
+        elif settings.store_path.exists():
+            # Unreadable: keep its bytes as they are, for whoever investigates later.
+            safety = backup.raw_copy(settings.store_path, settings.backup_dir, label="unreadable")
+        backup.restore_file(source, settings.store_path)
+        return safety
+    except backup.BackupError as exc:
+        raise DomainError(str(exc), field="backup") from None
+
+
+def current_store_is_readable(settings: Settings) -> bool:
+    """True when the data folder holds a HOM store that opens (so it has users to sign in)."""
+    try:
+        backup.check_is_store(settings.store_path)
+    except backup.BackupError:
+        return False
+    return True
+
+
+def list_backups(settings: Settings) -> list[Path]:
+    return backup.list_backups(settings.backup_dir)
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    rows: int
+
+
+def inspect_store(settings: Settings) -> list[TableInfo]:
+    """Every table of the store with its row count (read through sqlite-utils)."""
+    if not settings.store_path.exists():
+        raise DomainError(f"no store at {settings.store_path}", field="data_dir")
+    db = sqlite_utils.Database(settings.store_path)
+    try:
+        return [TableInfo(t.name, t.count) for t in db.tables]
+    finally:
+        db.close()

@@ -1,0 +1,263 @@
+"""Distributors and retailers.
+
+Rules:
+- every party sits in a geography node at level territory;
+- a retailer may name its distributor, which must be an active distributor party; a
+  distributor has no distributor;
+- codes are unique (upper-case); a name is required; the kind never changes once created
+  (orders of each level point at parties of one kind).
+
+Writes need ``parties.manage`` and leave an audit row each. Reads for the GUI page, filter and
+sort in SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hom.core.errors import DomainError, Duplicate, NotFound
+from hom.crud import geography as geo_crud
+from hom.crud import party as party_crud
+from hom.models.enums import GeoLevel, PartyKind
+from hom.models.party import Party
+from hom.schemas.base import validate
+from hom.schemas.party import PartyCreate, PartyPublic, PartyUpdate
+from hom.services import audit
+from hom.services.context import ActorContext
+from hom.services.permissions import require
+
+ENTITY = "parties"
+PERMISSION = "parties.manage"
+SORT_KEYS = tuple(party_crud.SORT_COLUMNS)
+MAX_PAGE = 5_000
+
+
+# --- rules shared with the CSV import --------------------------------------------------------
+
+
+def check_territory(*, level: int | None, label: str, field: str = "territory_id") -> None:
+    """Refuse a territory that is not a geography node at level territory."""
+    if level != GeoLevel.TERRITORY:
+        got = GeoLevel(level).name.lower() if level else "unknown"
+        raise DomainError(
+            f"a party belongs to a territory; {label} is a {got}, not a territory", field=field
+        )
+
+
+def check_distributor_link(
+    *,
+    kind: PartyKind,
+    distributor_kind: PartyKind | None,
+    distributor_active: bool,
+    distributor_label: str | None,
+    field: str = "distributor_id",
+) -> None:
+    """Refuse a distributor on a distributor, or a retailer's link to a non-(active)-distributor.
+
+    ``distributor_label`` None means no distributor is named.
+    """
+    if distributor_label is None:
+        return
+    if kind == PartyKind.DISTRIBUTOR:
+        raise DomainError(
+            f"a distributor has no distributor of its own (got {distributor_label})", field=field
+        )
+    if distributor_kind != PartyKind.DISTRIBUTOR:
+        raise DomainError(
+            f"a retailer's distributor must be a distributor; {distributor_label} is a "
+            f"{distributor_kind.value if distributor_kind else 'unknown party'}",
+            field=field,
+        )
+    if not distributor_active:
+        raise DomainError(
+            f"distributor {distributor_label} is inactive; choose an active distributor",
+            field=field,
+        )
+
+
+def _territory(session: Session, territory_id: uuid.UUID) -> None:
+    node = geo_crud.get(session, territory_id)
+    if node is None:
+        raise NotFound(f"unknown territory {territory_id}", field="territory_id")
+    check_territory(level=node.level, label=f"{node.code} ({node.name})")
+
+
+def _distributor(session: Session, *, kind: PartyKind, distributor_id: uuid.UUID | None) -> None:
+    if distributor_id is None:
+        return
+    if kind == PartyKind.DISTRIBUTOR:
+        check_distributor_link(
+            kind=kind,
+            distributor_kind=None,
+            distributor_active=False,
+            distributor_label=str(distributor_id),
+        )
+    distributor = party_crud.get(session, distributor_id)
+    if distributor is None:
+        raise NotFound(f"unknown distributor {distributor_id}", field="distributor_id")
+    check_distributor_link(
+        kind=kind,
+        distributor_kind=distributor.kind,
+        distributor_active=distributor.active,
+        distributor_label=distributor.code,
+    )
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def create_party(session: Session, *, ctx: ActorContext, party_in: PartyCreate | dict) -> Party:
+    """Add a distributor or retailer in a territory."""
+    require(ctx, PERMISSION)
+    data = validate(PartyCreate, party_in)
+    if party_crud.get_by_code(session, data.code) is not None:
+        raise Duplicate(f"party code {data.code} is already used", field="code")
+    _territory(session, data.territory_id)
+    _distributor(session, kind=data.kind, distributor_id=data.distributor_id)
+    party = party_crud.add(
+        session,
+        Party(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
+    )
+    audit.record(
+        session,
+        ctx=ctx,
+        action="party.create",
+        entity=ENTITY,
+        entity_id=party.id,
+        summary=f"created {party.kind.value} {party.code} ({party.name})",
+    )
+    return party
+
+
+def update_party(
+    session: Session, *, ctx: ActorContext, party_id: uuid.UUID, party_in: PartyUpdate | dict
+) -> Party:
+    """Change the fields given; the distributor link is re-checked only when it changes."""
+    require(ctx, PERMISSION)
+    data = validate(PartyUpdate, party_in)
+    party = get_party(session, party_id)
+    fields: dict[str, Any] = data.model_dump(exclude_unset=True)
+    changes = audit.diff(party, fields)
+    if not changes:
+        return party
+    if "code" in changes:
+        other = party_crud.get_by_code(session, fields["code"])
+        if other is not None and other.id != party.id:
+            raise Duplicate(f"party code {fields['code']} is already used", field="code")
+    if "territory_id" in changes:
+        _territory(session, fields["territory_id"])
+    if "distributor_id" in changes:
+        _distributor(session, kind=party.kind, distributor_id=fields["distributor_id"])
+    for key, (_old, new) in changes.items():
+        setattr(party, key, new)
+    session.flush()
+    audit.record(
+        session,
+        ctx=ctx,
+        action="party.update",
+        entity=ENTITY,
+        entity_id=party.id,
+        summary=f"updated {party.kind.value} {party.code}",
+        changes=changes,
+    )
+    return party
+
+
+def set_active(session: Session, *, ctx: ActorContext, party_id: uuid.UUID, active: bool) -> Party:
+    """Activate or deactivate a party (an inactive distributor takes no new retailers)."""
+    require(ctx, PERMISSION)
+    party = get_party(session, party_id)
+    if party.active == active:
+        return party
+    party.active = active
+    session.flush()
+    audit.record(
+        session,
+        ctx=ctx,
+        action="party.activate" if active else "party.deactivate",
+        entity=ENTITY,
+        entity_id=party.id,
+        summary=f"{'activated' if active else 'deactivated'} {party.kind.value} {party.code}",
+        changes={"active": (not active, active)},
+    )
+    return party
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def get_party(session: Session, party_id: uuid.UUID) -> Party:
+    party = party_crud.get(session, party_id)
+    if party is None:
+        raise NotFound(f"unknown party {party_id}", field="party_id")
+    return party
+
+
+def get_party_by_code(session: Session, code: str) -> Party:
+    party = party_crud.get_by_code(session, code.strip().upper())
+    if party is None:
+        raise NotFound(f"unknown party code {code!r}", field="code")
+    return party
+
+
+def _check_paging(sort: str, offset: int, limit: int) -> None:
+    if sort not in party_crud.SORT_COLUMNS:
+        raise DomainError(
+            f"cannot sort parties by {sort!r}; sort by one of {', '.join(SORT_KEYS)}", field="sort"
+        )
+    if offset < 0:
+        raise DomainError("must be 0 or more", field="offset")
+    if not 1 <= limit <= MAX_PAGE:
+        raise DomainError(f"must be between 1 and {MAX_PAGE}", field="limit")
+
+
+def page_parties(
+    session: Session,
+    *,
+    kind: PartyKind | None = None,
+    territory_id: uuid.UUID | None = None,
+    search: str = "",
+    active: bool | None = None,
+    sort: str = "code",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[Party]:
+    """One page for a table view.
+
+    ``territory_id`` may be any geography node: parties anywhere below it are included (a
+    territory selects exactly its own). ``search`` matches code or name, ignoring case.
+    """
+    _check_paging(sort, offset, limit)
+    return party_crud.page(
+        session,
+        kind=kind,
+        territory_id=territory_id,
+        search=search,
+        active=active,
+        sort=sort,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def count_parties(
+    session: Session,
+    *,
+    kind: PartyKind | None = None,
+    territory_id: uuid.UUID | None = None,
+    search: str = "",
+    active: bool | None = None,
+) -> int:
+    """How many parties ``page_parties`` would page through with the same filters."""
+    return party_crud.count(
+        session, kind=kind, territory_id=territory_id, search=search, active=active
+    )
+
+
+def to_public(party: Party) -> PartyPublic:
+    return PartyPublic.model_validate(party)

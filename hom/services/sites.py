@@ -1,0 +1,170 @@
+"""Sites, their stock locations, and this installation's identity."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from hom.core.errors import DomainError, Duplicate, NotFound
+from hom.crud import geography as geography_crud
+from hom.crud import party as party_crud
+from hom.crud import site as site_crud
+from hom.models.enums import LocationKind, PartyKind, SiteKind
+from hom.models.site import Site, StockLocation
+from hom.models.store import Installation
+from hom.schemas.base import validate
+from hom.schemas.site import LocationCreate, SiteCreate
+from hom.services import audit
+from hom.services.context import ActorContext
+from hom.services.permissions import require
+
+
+def create_site(session: Session, *, ctx: ActorContext, site_in: SiteCreate | dict) -> Site:
+    require(ctx, "sites.manage")
+    data = validate(SiteCreate, site_in)
+    if site_crud.get_site_by_code(session, data.code) is not None:
+        raise Duplicate(f"site code {data.code} is already used", field="code")
+    if data.geo_node_id is not None and geography_crud.get(session, data.geo_node_id) is None:
+        raise NotFound(f"unknown geography node {data.geo_node_id}", field="geo_node_id")
+    if data.party_id is not None:
+        _distributor(session, data.party_id)
+    site = site_crud.add_site(
+        session,
+        Site(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
+    )
+    audit.record(
+        session,
+        ctx=ctx,
+        action="site.create",
+        entity="sites",
+        entity_id=site.id,
+        summary=f"created site {site.code} ({site.kind.value})",
+    )
+    return site
+
+
+def create_location(
+    session: Session, *, ctx: ActorContext, location_in: LocationCreate | dict
+) -> StockLocation:
+    require(ctx, "sites.manage")
+    data = validate(LocationCreate, location_in)
+    if site_crud.get_site(session, data.site_id) is None:
+        raise NotFound(f"unknown site {data.site_id}", field="site_id")
+    if site_crud.get_location_by_code(session, data.code) is not None:
+        raise Duplicate(f"location code {data.code} is already used", field="code")
+    if data.kind == LocationKind.DISTRIBUTOR_STOCK and data.party_id is None:
+        raise DomainError("a distributor stock point needs its distributor", field="party_id")
+    if data.party_id is not None:
+        party = party_crud.get(session, data.party_id)
+        if party is None:
+            raise NotFound(f"unknown party {data.party_id}", field="party_id")
+        if data.kind == LocationKind.DISTRIBUTOR_STOCK and party.kind != PartyKind.DISTRIBUTOR:
+            raise DomainError(
+                f"{party.code} is a {party.kind.value}: a distributor stock point belongs to a "
+                "distributor",
+                field="party_id",
+            )
+    location = site_crud.add_location(
+        session,
+        StockLocation(
+            **data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id
+        ),
+    )
+    audit.record(
+        session,
+        ctx=ctx,
+        action="location.create",
+        entity="stock_locations",
+        entity_id=location.id,
+        summary=f"created location {location.code}",
+    )
+    return location
+
+
+def _distributor(session: Session, party_id: uuid.UUID) -> None:
+    party = party_crud.get(session, party_id)
+    if party is None:
+        raise NotFound(f"unknown party {party_id}", field="party_id")
+    if party.kind != PartyKind.DISTRIBUTOR:
+        raise DomainError(
+            f"{party.code} is a {party.kind.value}: only a distributor's premises are a site",
+            field="party_id",
+        )
+
+
+def get_site(session: Session, site_id: uuid.UUID) -> Site:
+    site = site_crud.get_site(session, site_id)
+    if site is None:
+        raise NotFound(f"unknown site {site_id}", field="site_id")
+    return site
+
+
+def get_site_by_code(session: Session, code: str) -> Site:
+    site = site_crud.get_site_by_code(session, code.strip().upper())
+    if site is None:
+        raise NotFound(f"unknown site {code!r}", field="site")
+    return site
+
+
+def get_location(session: Session, location_id: uuid.UUID) -> StockLocation:
+    location = site_crud.get_location(session, location_id)
+    if location is None:
+        raise NotFound(f"unknown stock location {location_id}", field="location_id")
+    return location
+
+
+def get_location_by_code(session: Session, code: str) -> StockLocation:
+    location = site_crud.get_location_by_code(session, code.strip().upper())
+    if location is None:
+        raise NotFound(f"unknown stock location {code!r}", field="location")
+    return location
+
+
+def list_sites(session: Session, *, kind: SiteKind | None = None) -> list[Site]:
+    return site_crud.list_sites(session, kind=kind)
+
+
+def list_locations(
+    session: Session,
+    *,
+    site_id: uuid.UUID | None = None,
+    kind: LocationKind | None = None,
+    party_id: uuid.UUID | None = None,
+) -> list[StockLocation]:
+    return site_crud.list_locations(session, site_id=site_id, kind=kind, party_id=party_id)
+
+
+def installation(session: Session) -> Installation:
+    found = site_crud.get_installation(session)
+    if found is None:
+        raise NotFound(
+            "this store has not been initialised: run 'hom-desktop init' or 'hom-desktop demo'"
+        )
+    return found
+
+
+def is_initialised(session: Session) -> bool:
+    return site_crud.get_installation(session) is not None
+
+
+def register_installation(
+    session: Session, *, name: str, site_id: uuid.UUID | None, currency: str
+) -> Installation:
+    """Name this store once: the site it writes for (None: a read-only manager's store)."""
+    if site_crud.get_installation(session) is not None:
+        raise DomainError("this store is already initialised", field="store")
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise DomainError(
+            "must be a three-letter ISO 4217 code such as INR or USD", field="currency"
+        )
+    return site_crud.add_installation(
+        session, Installation(name=name, site_id=site_id, currency=currency)
+    )
+
+
+def system_context(session: Session) -> ActorContext:
+    """The context of the store itself (initialisation, demo load): all permissions."""
+    found = installation(session)
+    return ActorContext(installation_id=found.id, site_id=found.site_id, is_system=True)

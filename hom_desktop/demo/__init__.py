@@ -1,2 +1,0 @@
-"""The demo data set's vocabulary (real place names, plausible products); the loader is
-``hom_desktop.services.demo``."""
