@@ -49,7 +49,9 @@ def build(folder: Path, zones: int, fan: tuple[int, int, int, int]) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     store = open_store(Settings(data_dir=folder), auto_backup=False)
     with store.transaction() as s:
-        setup.initialize(s, admin_username="admin", admin_password="bench-pass-123", site_code="DEP01")
+        setup.initialize(
+            s, admin_username="admin", admin_password="bench-pass-123", site_code="DEP01"
+        )
         build_geo_tree(s, zones=zones, fan=fan)
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -65,7 +67,6 @@ def rss_mb() -> float:
 def measure(data_dir: Path) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject, Qt
-    from PySide6.QtWidgets import QApplication
 
     from hom.core.config import Settings
     from hom.core.store import open_store
@@ -124,7 +125,9 @@ def measure(data_dir: Path) -> dict[str, float]:
         settle()
         return (time.perf_counter() - t) * 1000
 
-    out["expand_zone_ms"] = timed(lambda: view.select(zone.id) and view.tree.expand(view.tree.currentIndex()))
+    out["expand_zone_ms"] = timed(
+        lambda: view.select(zone.id) and view.tree.expand(view.tree.currentIndex())
+    )
     view.select(state.id)
     out["expand_state_ms"] = timed(lambda: view.tree.expand(view.tree.currentIndex()))
 

@@ -60,7 +60,7 @@ def parties_csv(scale: float, territories: list[str]) -> str:
         lines.append(f"distributor,D{d:05d},Distributor {d},{t},,98200{d:05d},Shop {d} Main Road,")
     for r in range(n_ret):
         t = territories[(r * 7) % len(territories)]
-        lines.append(f"retailer,R{r:06d},Retailer {r},{t},D{r % n_dist:05d},,\"Lane {r}, Market\",")
+        lines.append(f'retailer,R{r:06d},Retailer {r},{t},D{r % n_dist:05d},,"Lane {r}, Market",')
     return "\n".join(lines) + "\n"
 
 

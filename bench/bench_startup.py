@@ -49,9 +49,7 @@ def build_store() -> None:
     shutil.rmtree(STORE, ignore_errors=True)
     store = open_store(Settings(data_dir=STORE), auto_backup=False)
     with store.transaction() as s:
-        setup.initialize(
-            s, admin_username="admin", admin_password=PASSWORD, site_code="DEP01"
-        )
+        setup.initialize(s, admin_username="admin", admin_password=PASSWORD, site_code="DEP01")
     store.close()
     (STORE / "built.json").write_text("{}")
 
@@ -87,10 +85,11 @@ def child_app(started: float, sign_in: bool) -> dict[str, float]:
     paint, then (``sign_in``) a sign-in and the first view's first paint."""
     out: dict[str, float] = {}
     # Wrap the shell's steps without changing what they do (imported lazily, like the CLI does).
-    import hom_desktop.ui.app as app_module
-    from hom.core import security
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
+
+    import hom_desktop.ui.app as app_module
+    from hom.core import security
 
     checks: list[float] = []
     verify = security.verify_password
