@@ -124,6 +124,10 @@ def child_app(started: float, sign_in: bool) -> dict[str, float]:
 
     def click(shell) -> None:  # type: ignore[no-untyped-def]
         dialog = shell.sign_in
+        if not dialog.sign_in_button.isEnabled():  # the store is still opening: type on
+            QTimer.singleShot(5, lambda: click(shell))
+            return
+        out["ready_s"] = time.time() - started
         dialog.username.setText("admin")
         dialog.password.setText(PASSWORD)
         out["click"] = time.perf_counter()
@@ -208,6 +212,8 @@ def main() -> int:
     print(f"{'bare PySide6 window painted':44}{bare * 1000:>8.0f} ms")
     print(f"{'hom-desktop sign-in dialog painted':44}{signin * 1000:>8.0f} ms")
     print(f"{'  ratio to the bare window (target <= 2.0)':44}{signin / bare:>8.2f} x")
+    ready = med("view", "ready_s")
+    print(f"{'Sign in button ready (store open)':44}{ready * 1000:>8.0f} ms")
     total, check = med("view", "signin_to_view_s"), med("view", "password_check_s")
     beyond = med("view", "beyond_check_s")
     print(f"{'sign-in click to first view painted':44}{total * 1000:>8.0f} ms")

@@ -1,7 +1,8 @@
 """Engine and session factory.
 
 SQLite is tuned on every new connection: WAL so readers never block the writer, foreign keys on,
-``synchronous=NORMAL`` (safe with WAL) and a busy timeout so a second process waits instead of
+``synchronous=NORMAL`` (safe with WAL), a ``journal_size_limit`` (so the ``-wal`` file shrinks
+back after a big job's checkpoint) and a busy timeout so a second process waits instead of
 failing. The same factory serves PostgreSQL for the server, where none of the pragmas apply.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
+JOURNAL_SIZE_LIMIT = 4 * 2**20
 
 
 def _tune_sqlite(dbapi_connection, _record, busy_timeout_ms: int) -> None:
@@ -23,6 +25,8 @@ def _tune_sqlite(dbapi_connection, _record, busy_timeout_ms: int) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    # After a checkpoint the -wal file is cut back to this size instead of keeping its largest.
+    cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     cursor.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,12 +39,34 @@ class Store:
         with self.sessions() as session:
             yield session
 
+    def backup_if_due(self) -> Path | None:
+        """The daily rolling backup, when none was taken in the last day (the GUI runs this in
+        the background once its window shows); the backup's path, or None when not due."""
+        settings = self.settings
+        if not backup.backup_is_due(settings.backup_dir):
+            return None
+        return backup.rolling_backup(
+            settings.store_path, settings.backup_dir, keep=settings.backups_kept
+        )
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log back into the store and truncate it (after a big job, so the
+        ``-wal`` file does not keep its largest size); skipped quietly while a reader holds it."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
-    """Open (creating or migrating as needed) the store in ``settings.data_dir``."""
+def open_store(settings: Settings, *, auto_backup: bool = True, daily_backup: bool = True) -> Store:
+    """Open (creating or migrating as needed) the store in ``settings.data_dir``.
+
+    With ``auto_backup`` an existing store is backed up before a migration changes it and, with
+    ``daily_backup`` too, once a day here; the GUI passes ``daily_backup=False`` and calls
+    ``Store.backup_if_due`` in the background after its window shows."""
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
     if existed:
@@ -57,7 +80,7 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
                     label=f"before-migration-{current}",
                 )
             migrate.upgrade(engine)
-        elif auto_backup and backup.backup_is_due(settings.backup_dir):
+        elif auto_backup and daily_backup and backup.backup_is_due(settings.backup_dir):
             backup.rolling_backup(
                 settings.store_path, settings.backup_dir, keep=settings.backups_kept
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
@@ -25,12 +25,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from hom.core.config import Settings
-from hom.core.store import Store
-from hom.services.context import ActorContext
 from hom_desktop.ui import theme
+
+if TYPE_CHECKING:  # the sign-in dialog paints before SQLAlchemy and the domain load
+    from sqlalchemy.orm import Session
+
+    from hom.core.config import Settings
+    from hom.core.store import Store
+    from hom.services.context import ActorContext
 
 T = TypeVar("T")
 D = TypeVar("D", bound=QDialog)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom.core.config import APP_NAME
+from hom.core.names import APP_NAME
 from hom.services import reports
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView
