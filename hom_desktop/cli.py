@@ -366,7 +366,9 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     store = _open(args)
     try:
         ctx = None if args.dry_run else _sign_in(args, store, secrets)
-        with store.transaction() as session:
+        # Checked in a read session (no write lock), then written in one short transaction,
+        # which re-checks every row against the store as it is by then.
+        with store.reader() as session:
             preview = csv_io.preview_import(session, kind=args.kind, text=text)
             problems = [(preview.header_line, e) for e in preview.header_errors]
             problems += [(r.line, r.error) for r in preview.bad_rows]
@@ -382,10 +384,12 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
                 f"{counts['create']} to create, {counts['update']} to update, "
                 f"{counts['unchanged']} unchanged"
             )
-            if args.dry_run:
-                out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
-                return 0
+        if args.dry_run:
+            out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
+            return 0
+        with store.transaction() as session:
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
+        store.checkpoint()
         out.write(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged\n"

@@ -90,3 +90,12 @@ class CsvRowError(DomainError):
     def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
         super().__init__(f"line {line}: {message}", field=field)
         self.line = line
+
+
+def at_item(items: str, index: int, exc: DomainError) -> DomainError:
+    """``exc`` with its field prefixed by a batch item's position (``products_in.3.sku``), as
+    ``stock.post`` and the bulk writes name them."""
+    prefix = f"{items}.{index}"
+    if isinstance(exc, ValidationFailed):
+        return ValidationFailed([(f"{prefix}.{name}", message) for name, message in exc.errors])
+    return type(exc)(exc.message, field=f"{prefix}.{exc.field}" if exc.field else prefix)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CTE, func, select
 from sqlalchemy.orm import Session, aliased
 
-from hom.crud import lookup
+from hom.crud import bulk, lookup
 from hom.models.geography import GeoNode
 from hom.models.party import Party
 from hom.models.site import Site
@@ -129,6 +129,29 @@ def export_rows(session: Session) -> list[tuple[GeoNode, str | None]]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(GeoNode)) or 0
+
+
+def sibling_keys(
+    session: Session, parent_ids: Iterable[uuid.UUID | None]
+) -> set[tuple[uuid.UUID | None, str]]:
+    """(parent id, name key) of every node under the given parents (None: the zones)."""
+    wanted = list(set(parent_ids))
+    found: set[tuple[uuid.UUID | None, str]] = set()
+    if None in wanted:
+        wanted.remove(None)
+        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.is_(None))
+        found.update((p, k) for p, k in session.execute(stmt))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.in_(chunk))
+        found.update((p, k) for p, k in session.execute(stmt))
+    return found
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many nodes from column values (each with its ``id``; parents before children)
+    in one statement."""
+    bulk.insert_rows(session, GeoNode.__table__, rows)
 
 
 def add(session: Session, node: GeoNode) -> GeoNode:

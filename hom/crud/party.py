@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hom.crud import bulk, lookup
 from hom.crud import geography as geo_crud
-from hom.crud import lookup
 from hom.models.enums import PartyKind
 from hom.models.geography import GeoNode
 from hom.models.party import Party
@@ -133,6 +133,12 @@ def export_rows(session: Session) -> list[tuple[Party, str, str | None]]:
         .order_by(Party.kind, Party.code)
     )
     return [(p, t, d) for p, t, d in session.execute(stmt)]
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many parties from column values (each with its ``id``; distributors before the
+    retailers naming them) in one statement."""
+    bulk.insert_rows(session, Party.__table__, rows)
 
 
 def add(session: Session, party: Party) -> Party:

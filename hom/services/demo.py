@@ -31,6 +31,7 @@ from hom.core.clock import frozen_at, to_local, utcnow
 from hom.core.errors import DomainError, InsufficientStock
 from hom.core.ids import new_id
 from hom.core.store import Store
+from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.demo import catalog
 from hom.models.base import to_money
@@ -397,7 +398,9 @@ class _Loader:
                                     "reorder_level": pack * 10,
                                 }
                             )
-        made = products.create_products(self.s, ctx=ctx, products_in=rows)
+        ids = products.create_products(self.s, ctx=ctx, products_in=rows)
+        found = product_crud.get_many(self.s, ids)
+        made = [found[i] for i in ids]
         self.keep.extend(made)
         self.products = [(p.id, p.category, p.track_batches, p.pack_size) for p in made]
         for code, _name, _city, categories in catalog.FACTORIES:
