@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hom.crud import bulk, lookup
 from hom.crud import geography as geo_crud
+from hom.crud.lookup import like_contains
 from hom.models.enums import PartyKind
 from hom.models.geography import GeoNode
 from hom.models.party import Party
@@ -25,12 +26,6 @@ SORT_COLUMNS: dict[str, Any] = {
     "phone": Party.phone,
     "created_at": Party.created_at,
 }
-
-
-def like_contains(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def get(session: Session, party_id: uuid.UUID) -> Party | None:
