@@ -195,10 +195,10 @@ class GeoTreeModel(QAbstractItemModel):
         if node is None:
             return
         self._nodes[node.id] = replace(node, children=max(node.children + delta, 0))
-        if node.children == 0 or node.children + delta == 0:
-            # the expander appears or goes: the view asks hasChildren again on a layout change
-            self.layoutAboutToBeChanged.emit()
-            self.layoutChanged.emit()
+        if node.children == 0 and delta > 0 and node.id not in self._children:
+            # A first child: its (empty) list counts as read, so the child arrives as an
+            # inserted row and the view draws the expander (no layout change of the tree).
+            self._children[node.id] = []
         index = self.index_of(node.id)
         if index.isValid():
             self.dataChanged.emit(index, self.index_of(node.id, len(self.HEADERS) - 1))
@@ -298,7 +298,18 @@ class GeoTreeModel(QAbstractItemModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(self.HEADERS)
 
+    _ROLES = frozenset(
+        {
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ToolTipRole,
+            NODE_ROLE,
+        }
+    )
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in self._ROLES:  # the view asks a dozen roles per cell on every paint
+            return None
         node = self.node(index)
         if node is None:
             return None
