@@ -6,6 +6,7 @@ taken when the store opens.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +57,21 @@ class Store:
             return
         with self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def replace_contents(self, source: Store) -> None:
+        """Make this (SQLite) store a page-for-page copy of ``source``, in one step of SQLite's
+        backup API: other connections see the new contents at once, and the write lock is
+        held only while the pages are copied (the demo is built elsewhere, then copied in)."""
+        source.checkpoint()
+        src = sqlite3.connect(backup.read_only_uri(source.settings.store_path), uri=True)
+        try:
+            with self.engine.connect() as conn:  # nothing executed: no transaction is open
+                dbapi = conn.connection.dbapi_connection
+                assert dbapi is not None
+                src.backup(dbapi)  # type: ignore[arg-type]
+        finally:
+            src.close()
+        self.checkpoint()
 
     def close(self) -> None:
         self.engine.dispose()

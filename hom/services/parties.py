@@ -211,6 +211,11 @@ def create_parties(
     return [row["id"] for row in rows]
 
 
+def get_parties(session: Session, ids: Sequence[uuid.UUID]) -> list[Party]:
+    """The parties ``ids`` that exist (read in batches)."""
+    return list(party_crud.get_many(session, ids).values())
+
+
 def update_party(
     session: Session, *, ctx: ActorContext, party_id: uuid.UUID, party_in: PartyUpdate | dict
 ) -> Party:

@@ -321,9 +321,7 @@ def geo_path(session: Session, node_id: uuid.UUID) -> list[GeoChoice]:
     node = geo_crud.get(session, node_id)
     if node is None:
         return []
-    return [
-        GeoChoice(n.id, GeoLevel(n.level), n.code, n.name, n.parent_id) for n in [*nodes, node]
-    ]
+    return [GeoChoice(n.id, GeoLevel(n.level), n.code, n.name, n.parent_id) for n in [*nodes, node]]
 
 
 @dataclass(frozen=True)
