@@ -31,6 +31,7 @@ def _tune_sqlite(dbapi_connection, _record, busy_timeout_ms: int) -> None:
 
 
 WRITE_OPTION = "hom_write"
+WAIT_OPTION = "hom_wait_ms"
 
 
 def make_engine(
@@ -57,16 +58,29 @@ def make_engine(
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:
-            immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+            options = conn.get_execution_options()
+            immediate = options.get(WRITE_OPTION, False)
+            if immediate:  # how long this writer waits for the lock (see ``Store.transaction``)
+                wait = int(options.get(WAIT_OPTION, busy_timeout_ms))
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def writer(engine: Engine) -> Engine:
-    """The same engine, for write transactions (BEGIN IMMEDIATE on SQLite)."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+def writer(engine: Engine, *, wait_ms: int | None = None) -> Engine:
+    """The same engine, for write transactions (BEGIN IMMEDIATE on SQLite); ``wait_ms`` how
+    long one waits for SQLite's write lock (else the engine's busy timeout)."""
+    options: dict[str, object] = {WRITE_OPTION: True}
+    if wait_ms is not None:
+        options[WAIT_OPTION] = int(wait_ms)
+    return engine.execution_options(**options)
+
+
+def is_locked(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (a writer waited past its busy timeout)."""
+    return "database is locked" in str(getattr(exc, "orig", exc))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

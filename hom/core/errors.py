@@ -84,6 +84,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StoreBusy(DomainError):
+    """Another job held the store's write lock for longer than a user action may wait."""
+
+    code = "busy"
+
+
 class CsvRowError(DomainError):
     code = "csv_row"
 

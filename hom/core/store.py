@@ -28,10 +28,15 @@ class Store:
     writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[Session]:
         """One user action: one session, one transaction, holding SQLite's write lock from the
-        start so what it reads cannot change before it writes."""
-        with unit_of_work(self.writer_sessions) as session:
+        start so what it reads cannot change before it writes. ``wait_ms`` bounds the wait for
+        that lock (else the settings' busy timeout); past it SQLite says "database is locked"
+        before anything of the action has run (``AppSession.run_action`` waits in steps)."""
+        factory = self.writer_sessions
+        if wait_ms is not None:
+            factory = make_session_factory(writer(self.engine, wait_ms=wait_ms))
+        with unit_of_work(factory) as session:
             yield session
 
     @contextmanager
