@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from hom.core.clock import utcnow
 from hom.core.errors import Conflict, DomainError, Duplicate, NotFound, at_item
 from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
@@ -26,6 +27,7 @@ from hom.schemas.geography import GeoNodeCreate, GeoNodePublic, GeoNodeRename
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, ownership
 
 ENTITY = "geo_nodes"
 PERMISSION = "geography.manage"
@@ -97,6 +99,7 @@ def _parent_label(parent: GeoNode | None) -> str:
 def create_node(session: Session, *, ctx: ActorContext, node_in: GeoNodeCreate | dict) -> GeoNode:
     """Add a node under its parent (a zone at the top)."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(GeoNodeCreate, node_in)
     parent = None
     if data.parent_id is not None:
@@ -125,6 +128,7 @@ def create_node(session: Session, *, ctx: ActorContext, node_in: GeoNodeCreate |
             installation_id=ctx.installation_id,
         ),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -147,6 +151,7 @@ def create_nodes(
     nothing is added then.
     """
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     items: list[tuple[uuid.UUID, GeoNodeCreate]] = []
     for index, raw in enumerate(nodes_in):
         given = None
@@ -167,6 +172,7 @@ def create_nodes(
     codes: set[str] = set()
     rows: list[dict] = []
     parents: list[str] = []
+    now = utcnow()
     for index, (node_id, data) in enumerate(items):
         try:
             if data.parent_id is not None and data.parent_id not in new:
@@ -199,11 +205,14 @@ def create_nodes(
                 "code": data.code,
                 "name": data.name,
                 "name_key": key,
+                "created_at": now,
+                "updated_at": now,
                 "created_by": ctx.user_id,
                 "installation_id": ctx.installation_id,
             }
         )
     geo_crud.add_rows(session, rows)
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,
@@ -222,6 +231,7 @@ def rename_node(
 ) -> GeoNode:
     """Give a node a new name, still unique among its siblings."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(GeoNodeRename, {"name": name} if isinstance(name, str) else name)
     node = get_node(session, node_id)
     if data.name == node.name:
@@ -237,6 +247,7 @@ def rename_node(
     node.name = data.name
     node.name_key = key
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -254,6 +265,7 @@ def move_node(
 ) -> GeoNode:
     """Put a node (with its whole subtree) under another parent one level above it."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     node = get_node(session, node_id)
     if new_parent_id == node.parent_id:
         return node
@@ -281,6 +293,7 @@ def move_node(
     old_parent = geo_crud.get(session, node.parent_id) if node.parent_id else None
     node.parent_id = new_parent_id
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -299,6 +312,7 @@ def move_node(
 def delete_node(session: Session, *, ctx: ActorContext, node_id: uuid.UUID) -> None:
     """Remove a node that nothing points at; otherwise say what still does."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     node = get_node(session, node_id)
     refs = {what: n for what, n in geo_crud.references(session, node.id).items() if n}
     if refs:
@@ -309,6 +323,8 @@ def delete_node(session: Session, *, ctx: ActorContext, node_id: uuid.UUID) -> N
         )
     summary = f"deleted {describe(node)}"
     deleted_id = node.id
+    # A tombstone: the node's last snapshot, queued as a delete before the row goes.
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="delete")
     geo_crud.delete(session, node)
     audit.record(
         session, ctx=ctx, action="geo.delete", entity=ENTITY, entity_id=deleted_id, summary=summary

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hom.core.clock import utcnow
 from hom.core.errors import DomainError, Duplicate, NotFound, at_item
 from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
@@ -30,6 +31,7 @@ from hom.schemas.party import PartyCreate, PartyPublic, PartyUpdate
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog
 
 ENTITY = "parties"
 PERMISSION = "parties.manage"
@@ -123,6 +125,7 @@ def create_party(session: Session, *, ctx: ActorContext, party_in: PartyCreate |
         session,
         Party(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -166,6 +169,7 @@ def create_parties(
     taken = set(party_crud.get_by_codes(session, (d.code for _i, d in items)))
     codes: set[str] = set()
     rows: list[dict[str, Any]] = []
+    now = utcnow()
     for index, (party_id, data) in enumerate(items):
         try:
             if data.code in taken or data.code in codes:
@@ -193,11 +197,14 @@ def create_parties(
             {
                 **data.model_dump(),
                 "id": party_id,
+                "created_at": now,
+                "updated_at": now,
                 "created_by": ctx.user_id,
                 "installation_id": ctx.installation_id,
             }
         )
     party_crud.add_rows(session, rows)
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,
@@ -238,6 +245,7 @@ def update_party(
     for key, (_old, new) in changes.items():
         setattr(party, key, new)
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -258,6 +266,7 @@ def set_active(session: Session, *, ctx: ActorContext, party_id: uuid.UUID, acti
         return party
     party.active = active
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="update")
     audit.record(
         session,
         ctx=ctx,

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hom.core.clock import utcnow
 from hom.core.errors import DomainError, Duplicate, NotFound, at_item
 from hom.core.ids import new_id
 from hom.crud import product as product_crud
@@ -30,6 +31,7 @@ from hom.schemas.product import ProductCreate, ProductPublic, ProductUpdate
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, ownership
 
 ENTITY = "products"
 PERMISSION = "products.manage"
@@ -96,6 +98,7 @@ def create_product(
 ) -> Product:
     """Add a product to the master."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(ProductCreate, product_in)
     values = data.model_dump()
     check_rules(values)
@@ -106,6 +109,7 @@ def create_product(
         session,
         Product(**values, sku_key=key, created_by=ctx.user_id, installation_id=ctx.installation_id),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -127,6 +131,7 @@ def create_products(
     A refusal names the item as ``products_in.<index>.<field>``; nothing is added then.
     """
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     items: list[dict[str, Any]] = []
     for index, raw in enumerate(products_in):
         try:
@@ -149,19 +154,21 @@ def create_products(
             )
         first_index[key] = index
     ids = [new_id() for _ in items]
-    product_crud.add_rows(
-        session,
-        [
-            {
-                **values,
-                "id": product_id,
-                "sku_key": key,
-                "created_by": ctx.user_id,
-                "installation_id": ctx.installation_id,
-            }
-            for product_id, key, values in zip(ids, keys, items, strict=True)
-        ],
-    )
+    now = utcnow()
+    rows = [
+        {
+            **values,
+            "id": product_id,
+            "sku_key": key,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": ctx.user_id,
+            "installation_id": ctx.installation_id,
+        }
+        for product_id, key, values in zip(ids, keys, items, strict=True)
+    ]
+    product_crud.add_rows(session, rows)
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,
@@ -188,6 +195,7 @@ def update_product(
 ) -> Product:
     """Change the fields given, checking the rules on the product as it will be."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(ProductUpdate, product_in)
     product = get_product(session, product_id)
     changes = audit.diff(product, data.model_dump(exclude_unset=True))
@@ -207,6 +215,7 @@ def update_product(
         setattr(product, key, new)
     product.sku_key = sku_key(product.sku)
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -224,11 +233,13 @@ def set_active(
 ) -> Product:
     """Activate or deactivate a product (inactive ones drop out of type-ahead)."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     product = get_product(session, product_id)
     if product.active == active:
         return product
     product.active = active
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="update")
     audit.record(
         session,
         ctx=ctx,
