@@ -27,22 +27,14 @@ def add(
 ) -> None:
     """One audit row, written straight away (no ORM object: audit rows are never read back in
     the transaction that writes them, and every write makes one)."""
-    bulk.insert_rows(
+    add_many(
         session,
-        AuditEntry.__table__,
-        [
-            {
-                "id": new_id(),
-                "at": utcnow(),
-                "user_id": user_id,
-                "installation_id": installation_id,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "summary": summary[:300],
-                "changes": changes,
-            }
-        ],
+        user_id=user_id,
+        installation_id=installation_id,
+        action=action,
+        entity=entity,
+        entries=[(entity_id, summary)],
+        changes=changes,
     )
 
 
@@ -53,7 +45,8 @@ def add_many(
     installation_id: uuid.UUID | None,
     action: str,
     entity: str,
-    entries: list[tuple[uuid.UUID, str]],
+    entries: list[tuple[uuid.UUID | None, str]],
+    changes: dict[str, Any] | None = None,
 ) -> None:
     """One audit row per (entity id, summary), in one statement (a bulk write)."""
     at = utcnow()
@@ -70,7 +63,7 @@ def add_many(
                 "entity": entity,
                 "entity_id": entity_id,
                 "summary": summary[:300],
-                "changes": None,
+                "changes": changes,
             }
             for entity_id, summary in entries
         ],

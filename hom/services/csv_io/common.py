@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from hom.core.errors import CsvRowError, DomainError, ValidationFailed
+from hom.core.ids import new_id
 from hom.models.enums import PartyKind
 from hom.schemas.base import validate
 from hom.schemas.site import check_code
@@ -390,6 +391,33 @@ def _batch_error(
 
 BATCH = 2_000
 """New rows are written this many at a time, so a cancel is heard between batches."""
+
+
+def _create_in_batches(
+    rows: list[RowPreview],
+    *,
+    check: Callable[[], None],
+    item: Callable[[dict[str, Any]], dict[str, Any]],
+    write: Callable[[list[dict[str, Any]]], Any],
+    renames: dict[str, str],
+    id_of: dict[str, Any],
+) -> None:
+    """Write the new records of ``rows`` (then empty it), ``BATCH`` at a time: ``item(values)``
+    is a record's input to the bulk service ``write``; each gets a new id, kept in ``id_of`` by
+    code so later rows can refer to it. A refusal becomes its row's ``CsvRowError``."""
+    for start in range(0, len(rows), BATCH):
+        check()
+        chunk = rows[start : start + BATCH]
+        items = []
+        for row in chunk:
+            with _at_line(row.line, renames):
+                items.append({"id": new_id(), **item(row.values)})
+            id_of[row.values["code"]] = items[-1]["id"]
+        try:
+            write(items)
+        except DomainError as exc:
+            raise _batch_error(exc, [r.line for r in chunk], renames) from exc
+    rows.clear()
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -13,20 +13,18 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
-from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
 from hom.models.enums import GeoLevel
 from hom.schemas.geography import GeoNodeCreate
 from hom.services import geography
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
-    BATCH,
     RowPreview,
     _at_line,
-    _batch_error,
     _cell,
     _check_rows,
     _code,
+    _create_in_batches,
     _diff,
     _later_lines,
     _refused,
@@ -187,28 +185,19 @@ def _apply_geography(
     creates: list[RowPreview] = []
 
     def write_creates() -> None:
-        for start in range(0, len(creates), BATCH):
-            check()
-            chunk = creates[start : start + BATCH]
-            items = []
-            for row in chunk:
-                values = row.values
-                with _at_line(row.line, _GEO_RENAMES):
-                    items.append(
-                        {
-                            "id": new_id(),
-                            "level": values["level"],
-                            "code": values["code"],
-                            "name": values["name"],
-                            "parent_id": parent_id(values["parent_code"]),
-                        }
-                    )
-                id_of[values["code"]] = items[-1]["id"]
-            try:
-                geography.create_nodes(session, ctx=ctx, nodes_in=items)
-            except DomainError as exc:
-                raise _batch_error(exc, [r.line for r in chunk], _GEO_RENAMES) from exc
-        creates.clear()
+        _create_in_batches(
+            creates,
+            check=check,
+            item=lambda values: {
+                "level": values["level"],
+                "code": values["code"],
+                "name": values["name"],
+                "parent_id": parent_id(values["parent_code"]),
+            },
+            write=lambda items: geography.create_nodes(session, ctx=ctx, nodes_in=items),
+            renames=_GEO_RENAMES,
+            id_of=id_of,
+        )
 
     outcomes: list[str] = []
     for row in rows:

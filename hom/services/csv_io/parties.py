@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
-from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
 from hom.crud import party as party_crud
 from hom.models.enums import PartyKind
@@ -22,14 +21,13 @@ from hom.schemas.party import PartyCreate
 from hom.services import parties
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
-    BATCH,
     RowPreview,
     _at_line,
-    _batch_error,
     _bool,
     _cell,
     _check_rows,
     _code,
+    _create_in_batches,
     _diff,
     _later_lines,
     _refused,
@@ -236,27 +234,14 @@ def _apply_parties(
     creates: list[RowPreview] = []
 
     def write_creates() -> None:
-        for start in range(0, len(creates), BATCH):
-            check()
-            chunk = creates[start : start + BATCH]
-            items = []
-            for row in chunk:
-                values = row.values
-                with _at_line(row.line, _PARTY_RENAMES):
-                    items.append(
-                        {
-                            "id": new_id(),
-                            "kind": values["kind"],
-                            "code": values["code"],
-                            **wanted(values),
-                        }
-                    )
-                id_of[values["code"]] = items[-1]["id"]
-            try:
-                parties.create_parties(session, ctx=ctx, parties_in=items)
-            except DomainError as exc:
-                raise _batch_error(exc, [r.line for r in chunk], _PARTY_RENAMES) from exc
-        creates.clear()
+        _create_in_batches(
+            creates,
+            check=check,
+            item=lambda values: {"kind": values["kind"], "code": values["code"], **wanted(values)},
+            write=lambda items: parties.create_parties(session, ctx=ctx, parties_in=items),
+            renames=_PARTY_RENAMES,
+            id_of=id_of,
+        )
 
     outcomes: list[str] = []
     for row in rows:
