@@ -95,14 +95,14 @@ def changed(text: str, name_column: int) -> str:
 def run_import(store, ctx, kind: str, text: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from hom.services import csv_io
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     with store.reader() as s:
         preview = csv_io.preview_import(s, kind=kind, text=text)
     t1 = time.perf_counter()
     assert preview.ok, preview.first_error()
     with store.transaction() as s:
         result = csv_io.apply_import(s, ctx=ctx, preview=preview)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     rows = len(preview.rows)
     return {
         "rows": rows,
@@ -111,6 +111,7 @@ def run_import(store, ctx, kind: str, text: str) -> dict[str, float]:  # type: i
         "preview_s": t1 - t0,
         "apply_s": t2 - t1,
         "rate": rows / (t2 - t0),
+        "cpu_rate": rows / (c2 - c0),
     }
 
 
@@ -139,7 +140,7 @@ def main() -> int:
             ctx = users.context_for(s, user=init.admin)
         print(
             f"{'import':22}{'rows':>8}{'created':>9}{'updated':>9}{'check s':>9}"
-            f"{'write lock s':>14}{'rows/s':>9}"
+            f"{'write lock s':>14}{'rows/s':>9}{'rows/CPU-s':>12}"
         )
         for kind, text, name_col in files:
             for label, body in ((kind, text), (f"{kind} again", changed(text, name_col))):
@@ -147,11 +148,13 @@ def main() -> int:
                 print(
                     f"{label:22}{r['rows']:>8,}{r['created']:>9,}{r['updated']:>9,}"
                     f"{r['preview_s']:>9.2f}{r['apply_s']:>14.2f}{r['rate']:>9,.0f}"
+                    f"{r['cpu_rate']:>12,.0f}"
                 )
         store.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("target: >= 5,000 rows/s for every kind")
+    print("target: >= 5,000 rows/s for every kind (rows/CPU-s: the rate if this process had")
+    print("a core to itself; on a busy machine wall time is several times the CPU time)")
     return 0
 
 

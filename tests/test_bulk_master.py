@@ -166,3 +166,34 @@ def test_create_products_returns_ids_and_audits_each(kit):
         made = products.get_product(s, ids[2])
         assert (made.sku, str(made.mrp)) == ("B-2", "10.00")
         assert len(audit_crud.for_entity(s, entity="products", entity_id=ids[0])) == 1
+
+
+def test_rename_nodes_checks_siblings_in_order_and_audits_each(kit):
+    with kit.session() as s:
+        chain = make_chain(s, kit.ctx, CHAIN[:2])
+        other = geography.create_node(
+            s,
+            ctx=kit.ctx,
+            node_in={
+                "level": GeoLevel.STATE,
+                "code": "ST-BR",
+                "name": "Bihar",
+                "parent_id": chain["ZN-N"],
+            },
+        ).id
+    up = chain["ST-UP"]
+    with pytest.raises(Duplicate) as caught, kit.session() as s:
+        geography.rename_nodes(s, ctx=kit.ctx, renames=[(up, "Awadh"), (other, "AWADH")])
+    assert caught.value.field == "renames.1.name"
+    with kit.store.reader() as s:
+        assert geo_crud.get(s, up).name == "Uttar Pradesh"  # nothing changed
+    # a swap through a free name works in order, as one rename after another would
+    with kit.session() as s:
+        geography.rename_nodes(
+            s, ctx=kit.ctx, renames=[(up, "Spare"), (other, "Uttar Pradesh"), (up, "Bihar")]
+        )
+    with kit.store.reader() as s:
+        assert (geo_crud.get(s, up).name, geo_crud.get(s, other).name) == ("Bihar", "Uttar Pradesh")
+        entries = audit_crud.for_entity(s, entity="geo_nodes", entity_id=up)
+        assert [e.action for e in entries][-2:] == ["geo.rename", "geo.rename"]
+        assert entries[-1].changes == {"name": ["Spare", "Bihar"]}

@@ -47,8 +47,11 @@ def add_many(
     entity: str,
     entries: list[tuple[uuid.UUID | None, str]],
     changes: dict[str, Any] | None = None,
+    changes_each: list[dict[str, Any] | None] | None = None,
 ) -> None:
-    """One audit row per (entity id, summary), in one statement (a bulk write)."""
+    """One audit row per (entity id, summary), in one statement (a bulk write); ``changes``
+    for every row, or ``changes_each`` one per row."""
+    each = changes_each or [changes] * len(entries)
     at = utcnow()
     bulk.insert_rows(
         session,
@@ -63,9 +66,9 @@ def add_many(
                 "entity": entity,
                 "entity_id": entity_id,
                 "summary": summary[:300],
-                "changes": changes,
+                "changes": row_changes,
             }
-            for entity_id, summary in entries
+            for (entity_id, summary), row_changes in zip(entries, each, strict=True)
         ],
     )
 

@@ -183,18 +183,19 @@ def count(session: Session) -> int:
 
 def sibling_keys(
     session: Session, parent_ids: Iterable[uuid.UUID | None]
-) -> set[tuple[uuid.UUID | None, str]]:
-    """(parent id, name key) of every node under the given parents (None: the zones)."""
+) -> dict[tuple[uuid.UUID | None, str], uuid.UUID]:
+    """(parent id, name key) -> node id of every node under the given parents (None: zones)."""
     wanted = list(set(parent_ids))
-    found: set[tuple[uuid.UUID | None, str]] = set()
+    found: dict[tuple[uuid.UUID | None, str], uuid.UUID] = {}
+    cols = (GeoNode.parent_id, GeoNode.name_key, GeoNode.id)
     if None in wanted:
         wanted.remove(None)
-        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.is_(None))
-        found.update((p, k) for p, k in session.execute(stmt))
+        stmt = select(*cols).where(GeoNode.parent_id.is_(None))
+        found.update({(p, k): i for p, k, i in session.execute(stmt)})
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.in_(chunk))
-        found.update((p, k) for p, k in session.execute(stmt))
+        stmt = select(*cols).where(GeoNode.parent_id.in_(chunk))
+        found.update({(p, k): i for p, k, i in session.execute(stmt)})
     return found
 
 

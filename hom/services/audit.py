@@ -36,12 +36,14 @@ def record(
         entity=entity,
         entity_id=entity_id,
         summary=summary,
-        changes=(
-            {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in changes.items()}
-            if changes
-            else None
-        ),
+        changes=_changes(changes),
     )
+
+
+def _changes(changes: dict[str, tuple[Any, Any]] | None) -> dict[str, list[Any]] | None:
+    if not changes:
+        return None
+    return {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in changes.items()}
 
 
 def record_many(
@@ -51,8 +53,10 @@ def record_many(
     action: str,
     entity: str,
     entries: list[tuple[uuid.UUID, str]],
+    changes_each: list[dict[str, tuple[Any, Any]]] | None = None,
 ) -> None:
-    """One audit row per (entity id, summary) of a bulk write, written together."""
+    """One audit row per (entity id, summary) of a bulk write, written together;
+    ``changes_each`` the (old, new) values of each, if any."""
     audit_crud.add_many(
         session,
         user_id=ctx.user_id,
@@ -60,6 +64,7 @@ def record_many(
         action=action,
         entity=entity,
         entries=entries,
+        changes_each=[_changes(c) for c in changes_each] if changes_each else None,
     )
 
 

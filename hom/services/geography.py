@@ -195,7 +195,7 @@ def create_nodes(
         except DomainError as exc:
             raise at_item("nodes_in", index, exc) from None
         codes.add(data.code)
-        siblings.add((data.parent_id, key))
+        siblings[(data.parent_id, key)] = node_id
         parents.append("the top level" if parent_code is None else parent_code)
         rows.append(
             {
@@ -258,6 +258,60 @@ def rename_node(
         changes={"name": (old, node.name)},
     )
     return node
+
+
+def rename_nodes(
+    session: Session, *, ctx: ActorContext, renames: Sequence[tuple[uuid.UUID, str]]
+) -> None:
+    """Rename many nodes at once (an import), in order: the rules of ``rename_node`` checked
+    with one batched look-up of the siblings, one flush, and their change-log and audit rows
+    written together. A refusal names the item as ``renames.<index>.<field>``; nothing is
+    changed then."""
+    require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
+    nodes = geo_crud.get_many(session, [node_id for node_id, _name in renames])
+    taken = geo_crud.sibling_keys(session, {n.parent_id for n in nodes.values()})
+    changed: list[tuple[GeoNode, str, str]] = []  # node, old name, new name
+    released: set[tuple[uuid.UUID | None, str]] = set()  # names let go of, not yet flushed
+    for index, (node_id, name) in enumerate(renames):
+        try:
+            node = nodes.get(node_id)
+            if node is None:
+                raise NotFound(f"unknown geography node {node_id}", field="node_id")
+            data = validate(GeoNodeRename, {"name": name})
+            if data.name == node.name:
+                continue
+            key = name_key(data.name)
+            clash = taken.get((node.parent_id, key))
+            if clash is not None and clash != node.id:
+                parent = geo_crud.get(session, node.parent_id) if node.parent_id else None
+                raise Duplicate(
+                    sibling_clash_message(data.name, _parent_label(parent)), field="name"
+                )
+        except DomainError as exc:
+            raise at_item("renames", index, exc) from None
+        if (node.parent_id, key) in released:
+            session.flush()  # the name's old holder must have let go of it in the table first
+            released.clear()
+        taken.pop((node.parent_id, node.name_key), None)
+        released.add((node.parent_id, node.name_key))
+        taken[(node.parent_id, key)] = node.id
+        changed.append((node, node.name, data.name))
+        node.name, node.name_key = data.name, key
+    if not changed:
+        return
+    session.flush()
+    changelog.queue(
+        session, ctx=ctx, entity=ENTITY, rows=[n for n, _o, _n in changed], operation="update"
+    )
+    audit.record_many(
+        session,
+        ctx=ctx,
+        action="geo.rename",
+        entity=ENTITY,
+        entries=[(n.id, f"renamed {n.code} from {old!r} to {new!r}") for n, old, new in changed],
+        changes_each=[{"name": (old, new)} for _n, old, new in changed],
+    )
 
 
 def move_node(

@@ -21,6 +21,7 @@ from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
     RowPreview,
     _at_line,
+    _batch_error,
     _cell,
     _check_rows,
     _code,
@@ -199,11 +200,25 @@ def _apply_geography(
             id_of=id_of,
         )
 
+    renames: list[RowPreview] = []  # a run of rows that only rename their node
+
+    def write_renames() -> None:
+        if not renames:
+            return
+        check()
+        pairs = [(known[r.values["code"]].id, r.values["name"]) for r in renames]
+        try:
+            geography.rename_nodes(session, ctx=ctx, renames=pairs)
+        except DomainError as exc:
+            raise _batch_error(exc, [r.line for r in renames], _GEO_RENAMES) from exc
+        renames.clear()
+
     outcomes: list[str] = []
     for row in rows:
         check()
         values = row.values
         if row.action == "create":
+            write_renames()
             creates.append(row)
             outcomes.append("create")
             continue
@@ -218,21 +233,25 @@ def _apply_geography(
                     "a node's level cannot change",
                     field="level",
                 )
-            changed = False
+            current_parent = code_of[node.parent_id] if node.parent_id else None
+            if values["parent_code"] == current_parent:
+                renamed = values["name"] != node.name
+                if renamed:
+                    renames.append(row)  # written with the run it belongs to
+                outcomes.append("update" if renamed else "unchanged")
+                continue
+            write_renames()
             if values["name"] != node.name:
                 geography.rename_node(session, ctx=ctx, node_id=node.id, name=values["name"])
-                changed = True
-            current_parent = code_of[node.parent_id] if node.parent_id else None
-            if values["parent_code"] != current_parent:
-                geography.move_node(
-                    session,
-                    ctx=ctx,
-                    node_id=node.id,
-                    new_parent_id=parent_id(values["parent_code"]),
-                )
-                changed = True
-            outcomes.append("update" if changed else "unchanged")
+            geography.move_node(
+                session,
+                ctx=ctx,
+                node_id=node.id,
+                new_parent_id=parent_id(values["parent_code"]),
+            )
+            outcomes.append("update")
     write_creates()
+    write_renames()
     return outcomes
 
 
