@@ -460,9 +460,13 @@ class GeographyView(BaseView):
             self.select(target)
         self._selection_changed()
 
-    def select(self, node_id: uuid.UUID) -> bool:
-        """Make ``node_id`` current, reading and expanding the nodes above it as needed."""
+    def select(self, node_id: uuid.UUID, *, parent_id: uuid.UUID | None = None) -> bool:
+        """Make ``node_id`` current, reading and expanding the nodes above it as needed
+        (``parent_id``, when known and already shown, saves reading the path)."""
         index = self.model.index_of(node_id)
+        if not index.isValid() and parent_id is not None and self.model.get(parent_id):
+            self.model.ensure_loaded(parent_id)
+            index = self.model.index_of(node_id)
         if not index.isValid():
             for above in self.app.read(lambda s: reports.geo_path(s, node_id))[:-1]:
                 self.model.ensure_loaded(above.id)
@@ -481,6 +485,17 @@ class GeographyView(BaseView):
     def selected(self) -> GeoTreeRow | None:
         return self.model.node(self.tree.currentIndex())
 
+    def _path_text(self, node: GeoTreeRow) -> str:
+        """ "Zone > State > …" of a shown node, from the nodes above it (all shown too)."""
+        names = [node.name]
+        above = self.model.get(node.parent_id) if node.parent_id else None
+        while above is not None:
+            names.append(above.name)
+            above = self.model.get(above.parent_id) if above.parent_id else None
+        if names and len(names) == node.level:
+            return " > ".join(reversed(names))
+        return self.app.read(lambda s: geography.path_text(s, node.id))
+
     def _selection_changed(self) -> None:
         node = self.selected()
         manage = self.app.can("geography.manage")
@@ -494,7 +509,7 @@ class GeographyView(BaseView):
             self.detail_title.setText("")
             self.detail_path.setText("")
             return
-        path = self.app.read(lambda s: geography.path_text(s, node.id))
+        path = self._path_text(node)
         self.detail_title.setText(f"{node.name}")
         self.detail_path.setText(path)
         self.detail_text.setText(
@@ -530,7 +545,7 @@ class GeographyView(BaseView):
         row = self.app.read(lambda s: reports.geo_node(s, node_id))
         if row is not None:
             self.model.upsert(row)
-            self.select(node_id)
+            self.select(node_id, parent_id=row.parent_id)
         self._selection_changed()
         self._tell_others()
 
