@@ -6,9 +6,11 @@ taken when the store opens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,24 @@ from hom.core import backup, migrate
 from hom.core.config import Settings
 from hom.core.database import make_engine, make_session_factory, unit_of_work, writer
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What opening the store did to an older one: its backup, then the migration."""
+
+    from_revision: str
+    to_revision: str
+    backup: Path | None
+
+    def describe(self) -> str:
+        kept = f"; the old store was backed up to {self.backup}" if self.backup else ""
+        return (
+            f"the store was upgraded from schema revision {self.from_revision} "
+            f"to {self.to_revision}{kept}"
+        )
+
 
 @dataclass
 class Store:
@@ -24,6 +44,7 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]  # read transactions
     writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
+    upgraded: Upgrade | None = None  # set when this open migrated an older store
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -43,20 +64,32 @@ class Store:
 
 
 def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
-    """Open (creating or migrating as needed) the store in ``settings.data_dir``."""
+    """Open (creating or migrating as needed) the store in ``settings.data_dir``.
+
+    A store written by a newer release is refused (``migrate.StoreTooNew``) before any
+    connection could change it; an older one is backed up, then migrated (``Store.upgraded``).
+    """
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
+    if existed:
+        migrate.refuse_newer(settings.store_path)
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
+    upgraded = None
     if existed:
         current = migrate.current_revision(engine)
-        if current != migrate.head_revision(engine):
+        head = migrate.head_revision(engine)
+        if current != head:
+            made = None
             if auto_backup and current is not None:
-                backup.rolling_backup(
+                made = backup.rolling_backup(
                     settings.store_path,
                     settings.backup_dir,
                     keep=settings.backups_kept,
                     label=f"before-migration-{current}",
                 )
             migrate.upgrade(engine)
+            if current is not None and head is not None:
+                upgraded = Upgrade(from_revision=current, to_revision=head, backup=made)
+                log.info("%s", upgraded.describe())
         elif auto_backup and backup.backup_is_due(settings.backup_dir):
             backup.rolling_backup(
                 settings.store_path, settings.backup_dir, keep=settings.backups_kept
@@ -68,4 +101,5 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
         engine=engine,
         sessions=make_session_factory(engine),
         writer_sessions=make_session_factory(writer(engine)),
+        upgraded=upgraded,
     )

@@ -18,7 +18,7 @@ from hom.core.config import APP_NAME, Settings
 from hom.core.store import Store, open_store
 from hom.services import sites
 from hom.services.context import ActorContext
-from hom_desktop.ui import ops, prompts, theme
+from hom_desktop.ui import fonts, ops, prompts, theme
 from hom_desktop.ui.base import AppSession, SignedIn
 from hom_desktop.ui.main_window import MainWindow
 from hom_desktop.ui.signin import FirstRunDialog, SignInDialog
@@ -40,6 +40,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication(argv if argv is not None else sys.argv[:1])
+    fonts.load_bundled()  # before any text is laid out: Indian scripts must not draw as boxes
     style(app)
     return app
 
@@ -150,6 +151,9 @@ def run_gui(settings: Settings) -> int:
             f"The store at {settings.store_path} could not be opened:\n{prompts.describe(exc)}",
         )
         return 1
+    if store.upgraded is not None:  # backed up, then migrated: say so
+        text = store.upgraded.describe()
+        prompts.info(None, APP_NAME, text[0].upper() + text[1:] + ".")
     shell = Shell(store, settings)
     shell.start()
     try:
