@@ -27,7 +27,7 @@ def font_text() -> str:
     parts = []
     for script, families in fonts.coverage().items():
         parts.append(f"{script}: {families[0] if families else 'no font (shown as boxes)'}")
-    return "; ".join(parts)
+    return "\n".join(parts)
 
 
 class AboutDialog(QDialog):
@@ -45,8 +45,10 @@ class AboutDialog(QDialog):
         titles = QVBoxLayout()
         titles.addWidget(title_label(f"{APP_NAME} {__version__}"))
         titles.addWidget(label("Offline-first distribution management.", "hint"))
+        titles.addStretch(1)
         head.addLayout(titles, 1)
         layout.addLayout(head)
+        layout.addSpacing(8)
 
         self.facts = [*about.facts(settings), ("Fonts", font_text())]
         form = QFormLayout()
@@ -59,6 +61,7 @@ class AboutDialog(QDialog):
             form.addRow(f"{name}:", shown)
             self.values[name] = shown
         layout.addLayout(form)
+        layout.addStretch(1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = buttons.addButton(
@@ -73,7 +76,7 @@ class AboutDialog(QDialog):
         layout.addWidget(buttons)
 
     def details(self) -> str:
-        return "\n".join(f"{name}: {value}" for name, value in self.facts)
+        return "\n".join(f"{name}: {value}".replace("\n", "; ") for name, value in self.facts)
 
     def copy_details(self) -> None:
         QGuiApplication.clipboard().setText(f"{APP_NAME} {__version__}\n{self.details()}")

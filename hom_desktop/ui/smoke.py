@@ -63,7 +63,7 @@ def run_smoke(settings: Settings, *, days: int, out: TextIO) -> int:
 def _run(settings: Settings, *, days: int, steps: _Steps) -> None:
     steps.ok("version", f"{about.facts(settings)[0][1]}; {about.runtime_text()}")
     app = ensure_app()
-    steps.ok("qt", f"platform {app.platformName()}, style {app.style().objectName()}")
+    steps.ok("qt", f"platform {app.platformName()}, style {app.style().metaObject().className()}")
 
     _check(not theme.icon("app").pixmap(32, 32).isNull(), "the SVG icons do not draw")
     for module in QT_MODULES_KEPT:
