@@ -19,7 +19,11 @@ MUST_BE_BUNDLED = re.compile(r"^(libQt6|libpyside6|libshiboken6|libpython)")
 def elf_files(root: Path) -> list[Path]:
     found = []
     for path in root.rglob("*"):
-        if path.is_file() and not path.is_symlink() and (".so" in path.name or os.access(path, os.X_OK)):
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and (".so" in path.name or os.access(path, os.X_OK))
+        ):
             with path.open("rb") as f:
                 if f.read(4) == b"\x7fELF":
                     found.append(path)

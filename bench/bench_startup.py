@@ -1,0 +1,114 @@
+"""Start-up of the built bundle against the same version run from source.
+
+    installer/build.sh                      # once: builds dist/hom-desktop-<version>-...tar.gz
+    python bench/bench_startup.py [--runs 5] [--archive dist/hom-desktop-...tar.gz]
+
+The archive is unpacked under bench/results/ (git-ignored). One store with the demo data is made
+first; then each run starts a fresh process, ``hom-desktop --smoke --data-dir STORE``, offscreen,
+and times (from the moment the process is spawned) the line ``smoke: window:`` (Qt up, fonts
+registered, store opened, sign-in window shown: what a clerk waits for) and the whole run (which
+also signs in, opens every view and verifies). ``--version`` (no Qt) is timed too. Bundle and
+source runs alternate so machine noise hits both alike; medians and the ratio are printed.
+Figures only, no pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "startup"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def unpack(archive: Path) -> Path:
+    target = RESULTS / "bundle"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    (folder,) = target.iterdir()
+    return folder / "hom-desktop"
+
+
+def timed_run(command: list[str], marker: str | None) -> tuple[float | None, float]:
+    """Seconds from spawn to the first stdout line containing ``marker``, and to exit."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    seen = None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if marker and seen is None and marker in line:
+            seen = time.perf_counter() - start
+    code = proc.wait()
+    total = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+    return seen, total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--archive", help="the built archive (default: the newest in dist/)")
+    args = parser.parse_args()
+    from hom import __version__
+
+    archive = Path(args.archive) if args.archive else None
+    if archive is None:
+        built = sorted((ROOT / "dist").glob(f"hom-desktop-{__version__}-linux-*.tar.gz"))
+        if not built:
+            raise SystemExit("no archive in dist/: run installer/build.sh first")
+        archive = built[-1]
+    bundle = unpack(archive)
+    source = [sys.executable, "-m", "hom_desktop"]
+    store = RESULTS / "store"
+    shutil.rmtree(store, ignore_errors=True)
+    print(
+        f"bundle {archive.name} ({archive.stat().st_size / 2**20:.0f} MB archive, "
+        f"{sum(p.stat().st_size for p in bundle.parent.rglob('*') if p.is_file()) / 2**20:.0f}"
+        " MB unpacked)"
+    )
+    print("preparing the demo store (2 days of history) ...", flush=True)
+    timed_run([str(bundle), "--smoke", "--smoke-days", "2", "--data-dir", str(store)], None)
+
+    results: dict[str, dict[str, list[float]]] = {
+        kind: {"version": [], "window": [], "smoke": []} for kind in ("bundle", "source")
+    }
+    for run in range(args.runs + 1):  # the first round warms the file cache and is dropped
+        for kind, command in (("bundle", [str(bundle)]), ("source", source)):
+            _, version = timed_run([*command, "--version", "--data-dir", str(store)], None)
+            window, smoke = timed_run(
+                [*command, "--smoke", "--data-dir", str(store)], "smoke: window:"
+            )
+            if run:
+                results[kind]["version"].append(version)
+                results[kind]["window"].append(window or float("nan"))
+                results[kind]["smoke"].append(smoke)
+
+    print(f"\nmedian of {args.runs} runs (s)   bundle   source   bundle/source")
+    for what, label in (
+        ("version", "--version (no Qt)"),
+        ("window", "to the sign-in window"),
+        ("smoke", "whole --smoke run"),
+    ):
+        b = statistics.median(results["bundle"][what])
+        s = statistics.median(results["source"][what])
+        print(f"{label:<28} {b:>7.2f}  {s:>7.2f}  {b / s:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
