@@ -41,23 +41,31 @@ def unpack(archive: Path) -> Path:
     return folder / "hom-desktop"
 
 
-def timed_run(command: list[str], marker: str | None) -> tuple[float | None, float]:
-    """Seconds from spawn to the first stdout line containing ``marker``, and to exit."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process ``pid`` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_run(command: list[str], marker: str | None) -> dict[str, float]:
+    """Wall and CPU seconds from spawn to the first stdout line holding ``marker``, and to exit.
+    CPU time is reported beside wall time: on a shared machine it is the steadier figure."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     start = time.perf_counter()
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
     )
-    seen = None
+    seen: dict[str, float] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
-        if marker and seen is None and marker in line:
-            seen = time.perf_counter() - start
-    code = proc.wait()
-    total = time.perf_counter() - start
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
-    return seen, total
+        if marker and not seen and marker in line:
+            seen = {"wall": time.perf_counter() - start, "cpu": cpu_seconds(proc.pid)}
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    total = {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime}
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {proc.returncode}")
+    return {"marker_" + k: v for k, v in seen.items()} | total
 
 
 def main() -> None:
@@ -77,37 +85,48 @@ def main() -> None:
     source = [sys.executable, "-m", "hom_desktop"]
     store = RESULTS / "store"
     shutil.rmtree(store, ignore_errors=True)
+    files = [p for p in bundle.parent.rglob("*") if p.is_file() and not p.is_symlink()]
+    unpacked = sum(p.stat().st_size for p in files) / 2**20
     print(
         f"bundle {archive.name} ({archive.stat().st_size / 2**20:.0f} MB archive, "
-        f"{sum(p.stat().st_size for p in bundle.parent.rglob('*') if p.is_file()) / 2**20:.0f}"
-        " MB unpacked)"
+        f"{unpacked:.0f} MB unpacked)"
     )
     print("preparing the demo store (2 days of history) ...", flush=True)
     timed_run([str(bundle), "--smoke", "--smoke-days", "2", "--data-dir", str(store)], None)
 
-    results: dict[str, dict[str, list[float]]] = {
-        kind: {"version": [], "window": [], "smoke": []} for kind in ("bundle", "source")
+    figures = ("version", "window", "smoke")
+    results: dict[str, dict[str, list[dict[str, float]]]] = {
+        kind: {what: [] for what in figures} for kind in ("bundle", "source")
     }
     for run in range(args.runs + 1):  # the first round warms the file cache and is dropped
         for kind, command in (("bundle", [str(bundle)]), ("source", source)):
-            _, version = timed_run([*command, "--version", "--data-dir", str(store)], None)
-            window, smoke = timed_run(
-                [*command, "--smoke", "--data-dir", str(store)], "smoke: window:"
-            )
+            version = timed_run([*command, "--version", "--data-dir", str(store)], None)
+            smoke = timed_run([*command, "--smoke", "--data-dir", str(store)], "smoke: window:")
             if run:
                 results[kind]["version"].append(version)
-                results[kind]["window"].append(window or float("nan"))
+                results[kind]["window"].append(
+                    {"wall": smoke["marker_wall"], "cpu": smoke["marker_cpu"]}
+                )
                 results[kind]["smoke"].append(smoke)
 
-    print(f"\nmedian of {args.runs} runs (s)   bundle   source   bundle/source")
-    for what, label in (
-        ("version", "--version (no Qt)"),
-        ("window", "to the sign-in window"),
-        ("smoke", "whole --smoke run"),
-    ):
-        b = statistics.median(results["bundle"][what])
-        s = statistics.median(results["source"][what])
-        print(f"{label:<28} {b:>7.2f}  {s:>7.2f}  {b / s:>8.2f}")
+    print(
+        f"\nmedian of {args.runs} runs, seconds     wall: bundle source ratio"
+        "    cpu: bundle source ratio"
+    )
+    labels = {
+        "version": "--version (no Qt)",
+        "window": "spawn to sign-in window",
+        "smoke": "whole --smoke run",
+    }
+    for what in figures:
+        row = f"{labels[what]:<28}"
+        for clock in ("wall", "cpu"):
+            b = statistics.median(r[clock] for r in results["bundle"][what])
+            s = statistics.median(r[clock] for r in results["source"][what])
+            row += f"      {b:>6.2f} {s:>6.2f} {b / s:>5.2f}"
+        print(row)
+    load = os.getloadavg()[0]
+    print(f"(load average {load:.1f} on {os.cpu_count()} cores while measuring)")
 
 
 if __name__ == "__main__":
