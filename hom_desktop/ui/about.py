@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -18,8 +17,7 @@ from PySide6.QtWidgets import (
 from hom.core.config import APP_NAME, Settings
 from hom_desktop import __version__, about
 from hom_desktop.ui import fonts, theme
-from hom_desktop.ui.base import title_label
-from hom_desktop.ui.forms import label
+from hom_desktop.ui.base import dialog_header
 
 
 def font_text() -> str:
@@ -38,16 +36,11 @@ class AboutDialog(QDialog):
         self.setWindowIcon(theme.icon("app"))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        logo = QLabel()
-        logo.setPixmap(theme.icon("app").pixmap(48, 48))
-        head.addWidget(logo)
-        titles = QVBoxLayout()
-        titles.addWidget(title_label(f"{APP_NAME} {__version__}"))
-        titles.addWidget(label("Offline-first distribution management.", "hint"))
-        titles.addStretch(1)
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
+        layout.addLayout(
+            dialog_header(
+                f"{APP_NAME} {__version__}", "Offline-first distribution management.", icon_size=48
+            )
+        )
         layout.addSpacing(8)
 
         self.facts = [*about.facts(settings), ("Fonts", font_text())]

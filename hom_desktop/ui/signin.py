@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -29,7 +28,7 @@ from hom.models.enums import SiteKind
 from hom.services import setup, sites, users
 from hom.services.context import ActorContext
 from hom_desktop.ui import prompts, theme
-from hom_desktop.ui.base import SignedIn, info_banner, title_label
+from hom_desktop.ui.base import SignedIn, dialog_header, info_banner, title_label
 from hom_desktop.ui.forms import EnterMovesFocus, Form, label
 from hom_desktop.ui.ops import Operation, Progress
 
@@ -59,16 +58,9 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(420)
 
         layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        logo = QLabel()
-        logo.setPixmap(theme.icon("app").pixmap(40, 40))
-        head.addWidget(logo)
-        titles = QVBoxLayout()
-        titles.addWidget(title_label(APP_NAME))
         where = _store_name(store)
-        titles.addWidget(label(f"Store: {where}" if where else "Sign in to continue", "hint"))
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
+        hint = f"Store: {where}" if where else "Sign in to continue"
+        layout.addLayout(dialog_header(APP_NAME, hint))
 
         self.form = Form()
         self.username = QLineEdit(username)
