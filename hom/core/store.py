@@ -63,11 +63,15 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
+def open_store(
+    settings: Settings, *, auto_backup: bool = True, check_identity: bool = True
+) -> Store:
     """Open (creating or migrating as needed) the store in ``settings.data_dir``.
 
     A store written by a newer release is refused (``migrate.StoreTooNew``) before any
     connection could change it; an older one is backed up, then migrated (``Store.upgraded``).
+    A store file that is not where its installation recorded it (copied to another PC or
+    folder, or put back by hand) starts a new change-log epoch here (``hom.sync.identity``).
     """
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     if existed:
@@ -96,10 +100,16 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
             )
     else:
         migrate.upgrade(engine)
-    return Store(
+    store = Store(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         writer_sessions=make_session_factory(writer(engine)),
         upgraded=upgraded,
     )
+    if check_identity and existed:
+        from hom.sync import identity  # the domain's rule; imported late (it needs the models)
+
+        with store.transaction() as session:
+            identity.check_store_file(session, path=settings.store_path)
+    return store
