@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hom.core import logs
 from hom.core.errors import DomainError
-from hom_desktop import __version__
 
 if TYPE_CHECKING:  # the rest loads with the command that needs it (the GUI paints first)
     from hom.core.config import Settings
@@ -76,7 +78,10 @@ def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
         raise CliError(
             f"no store at {settings.store_path}: run 'hom-desktop init' or 'hom-desktop demo' first"
         )
-    return open_store(settings)
+    store = open_store(settings)
+    if store.upgraded is not None:
+        print(f"note: {store.upgraded.describe()}", file=sys.stderr)
+    return store
 
 
 def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorContext:
@@ -118,7 +123,20 @@ def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         from hom_desktop.ui.app import run_gui
     except ImportError as exc:
         raise CliError(f"the desktop application cannot start: {exc}") from None
-    return run_gui(args.data_dir)
+    from hom_desktop.ui.crash import guarded
+
+    return guarded(run_gui, args.data_dir)
+
+
+def cmd_smoke(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    """Prove a built bundle works, with no display: see ``hom_desktop.ui.smoke``."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads its platform plugin
+    from hom_desktop.ui.smoke import run_smoke
+
+    code = run_smoke(_settings(args), days=args.smoke_days, out=out)
+    if code == 0 and args.smoke_temporary:  # kept on failure: its log says what went wrong
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+    return code
 
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
@@ -453,7 +471,20 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the desktop application.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"hom-desktop {__version__}")
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="show the version, the store's schema revision and the data folder, and exit",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check this installation offscreen: create a store (in a new temporary folder "
+        "unless --data-dir is given), load the demo data, verify it, and exit",
+    )
+    parser.add_argument(
+        "--smoke-days", type=int, default=7, help="days of demo history --smoke loads (default 7)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
@@ -521,14 +552,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
-    import os
-
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
     args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
     secrets = Secrets(getattr(args, "password_stdin", False), stdin)
     handler = getattr(args, "handler", None)
+    if args.version:
+        from hom_desktop.about import version_text
+
+        out.write(version_text(_settings(args)))
+        return 0
+    if args.smoke:
+        handler = cmd_smoke
+        args.smoke_temporary = not args.data_dir
+        args.data_dir = args.data_dir or tempfile.mkdtemp(prefix="hom-smoke-")
     if handler is None:  # the GUI: its window paints first, the store opens behind it
         try:
             return cmd_gui(args, secrets, out)

@@ -197,3 +197,35 @@ def test_rename_nodes_checks_siblings_in_order_and_audits_each(kit):
         entries = audit_crud.for_entity(s, entity="geo_nodes", entity_id=up)
         assert [e.action for e in entries][-2:] == ["geo.rename", "geo.rename"]
         assert entries[-1].changes == {"name": ["Spare", "Bihar"]}
+
+
+def test_bulk_writes_queue_a_change_log_row_per_record(kit):
+    """An import is as synced as a form: every node and party it adds is in the change log, with
+    a snapshot of the sync schema's fields (not the store's local search keys)."""
+    from hom.crud import outbox as outbox_crud
+
+    zone, party = new_id(), new_id()
+    with kit.session() as s:
+        geography.create_nodes(
+            s, ctx=kit.ctx, nodes_in=[_node(GeoLevel.ZONE, "ZN-X", "X", node_id=zone)]
+        )
+        territory = make_chain(s, kit.ctx)["TR-LKO-1"]
+        parties.create_parties(
+            s,
+            ctx=kit.ctx,
+            parties_in=[
+                {
+                    "id": party,
+                    "kind": PartyKind.DISTRIBUTOR,
+                    "code": "DQ",
+                    "name": "Dq",
+                    "territory_id": territory,
+                }
+            ],
+        )
+    with kit.store.reader() as s:
+        nodes = outbox_crud.for_entity(s, entity="geo_nodes", entity_id=zone)
+        party_rows = outbox_crud.for_entity(s, entity="parties", entity_id=party)
+    assert [r.operation for r in nodes] == ["insert"]
+    assert nodes[0].payload["code"] == "ZN-X" and "name_key" not in nodes[0].payload
+    assert [r.payload["code"] for r in party_rows] == ["DQ"]

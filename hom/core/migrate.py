@@ -10,12 +10,16 @@ import) is loaded only when a migration actually runs.
 from __future__ import annotations
 
 import re
+import sqlite3
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from hom.core.errors import DomainError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -26,7 +30,13 @@ _DOWN = re.compile(
 )
 
 
-def alembic_config(engine: Engine) -> Config:
+class StoreTooNew(DomainError):
+    """The store was written by a newer release: this one must not open it."""
+
+    code = "store_too_new"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
     """A config that runs on a connection we hand it (``config.attributes["connection"]``): no
     URL goes through Alembic's ini interpolation, where a ``%`` in a folder name would break."""
     from alembic.config import Config
@@ -37,8 +47,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 @cache
-def script_heads() -> tuple[str, ...]:
-    """The revisions no script names as its ``down_revision``, read from the script files."""
+def _scripts() -> tuple[frozenset[str], frozenset[str]]:
+    """Every revision of the shipped chain, and those some script names as its ``down_revision``,
+    read from the script files (no Alembic import)."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for script in (resources.files("hom.migrations") / "versions").iterdir():
@@ -52,6 +63,12 @@ def script_heads() -> tuple[str, ...]:
         down = _DOWN.search(source)
         if down is not None and down.group(2):
             parents.add(down.group(2))
+    return frozenset(revisions), frozenset(parents)
+
+
+def script_heads() -> tuple[str, ...]:
+    """The revisions no script names as its ``down_revision``."""
+    revisions, parents = _scripts()
     return tuple(sorted(revisions - parents))
 
 
@@ -63,6 +80,38 @@ def head_revision(engine: Engine | None = None) -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()  # type: ignore[arg-type]
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision id in the shipped chain."""
+    return _scripts()[0]
+
+
+def revision_of_file(path: Path) -> str | None:
+    """The schema revision recorded in the store file at ``path``, read without changing a byte
+    (a read-only connection: no WAL switch, no journal); None for a file without one."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:  # no alembic_version table, or not an SQLite file at all
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def refuse_newer(path: Path) -> None:
+    """Raise ``StoreTooNew`` when the store at ``path`` has a revision this release lacks."""
+    revision = revision_of_file(path)
+    if revision is not None and revision not in known_revisions():
+        raise StoreTooNew(
+            f"the store {path} was written by a newer version of the application "
+            f"(schema revision {revision}; this version knows up to {head_revision()}). "
+            "Install the newer version to use it; the store was not opened or changed",
+            field="store",
+        )
 
 
 def current_revision(engine: Engine) -> str | None:

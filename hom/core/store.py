@@ -6,6 +6,7 @@ taken when the store opens.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,24 @@ from hom.core import backup, migrate
 from hom.core.config import Settings
 from hom.core.database import make_engine, make_session_factory, unit_of_work, writer
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What opening the store did to an older one: its backup, then the migration."""
+
+    from_revision: str
+    to_revision: str
+    backup: Path | None
+
+    def describe(self) -> str:
+        kept = f"; the old store was backed up to {self.backup}" if self.backup else ""
+        return (
+            f"the store was upgraded from schema revision {self.from_revision} "
+            f"to {self.to_revision}{kept}"
+        )
+
 
 @dataclass
 class Store:
@@ -26,6 +45,7 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]  # read transactions
     writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
+    upgraded: Upgrade | None = None  # set when this open migrated an older store
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[Session]:
@@ -95,22 +115,32 @@ def open_store(
     ``daily_backup`` too, once a day here; the GUI passes ``daily_backup=False`` and calls
     ``Store.backup_if_due`` in the background after its window shows.
 
+    A store written by a newer release is refused (``migrate.StoreTooNew``) before any
+    connection could change it; an older one is backed up, then migrated (``Store.upgraded``).
     A store file that is not where its installation recorded it (copied to another PC or
     folder, or put back by hand) starts a new change-log epoch here (``hom.sync.identity``).
     """
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
+    if existed:
+        migrate.refuse_newer(settings.store_path)
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
+    upgraded = None
     if existed:
         current = migrate.current_revision(engine)
-        if current != migrate.head_revision(engine):
+        head = migrate.head_revision(engine)
+        if current != head:
+            made = None
             if auto_backup and current is not None:
-                backup.rolling_backup(
+                made = backup.rolling_backup(
                     settings.store_path,
                     settings.backup_dir,
                     keep=settings.backups_kept,
                     label=f"before-migration-{current}",
                 )
             migrate.upgrade(engine)
+            if current is not None and head is not None:
+                upgraded = Upgrade(from_revision=current, to_revision=head, backup=made)
+                log.info("%s", upgraded.describe())
         elif auto_backup and daily_backup and backup.backup_is_due(settings.backup_dir):
             backup.rolling_backup(
                 settings.store_path, settings.backup_dir, keep=settings.backups_kept
@@ -122,6 +152,7 @@ def open_store(
         engine=engine,
         sessions=make_session_factory(engine),
         writer_sessions=make_session_factory(writer(engine)),
+        upgraded=upgraded,
     )
     if check_identity and existed:
         from hom.sync import identity  # the domain's rule; imported late (it needs the models)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import CTE, func, or_, select
@@ -199,10 +199,10 @@ def sibling_keys(
     return found
 
 
-def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many nodes from column values (each with its ``id``; parents before children)
     in one statement."""
-    bulk.insert_rows(session, GeoNode.__table__, rows)
+    return bulk.insert_rows(session, GeoNode.__table__, rows)
 
 
 def add(session: Session, node: GeoNode) -> GeoNode:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -130,10 +130,10 @@ def export_rows(session: Session) -> list[tuple[Party, str, str | None]]:
     return [(p, t, d) for p, t, d in session.execute(stmt)]
 
 
-def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many parties from column values (each with its ``id``; distributors before the
     retailers naming them) in one statement."""
-    bulk.insert_rows(session, Party.__table__, rows)
+    return bulk.insert_rows(session, Party.__table__, rows)
 
 
 def add(session: Session, party: Party) -> Party:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -63,10 +63,10 @@ def add(session: Session, product: Product) -> Product:
     return product
 
 
-def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many products from column values (each with its ``id``) in one statement: an
     import's thousands of rows without building an ORM object for each."""
-    bulk.insert_rows(session, Product.__table__, rows)
+    return bulk.insert_rows(session, Product.__table__, rows)
 
 
 def _filtered(stmt: Select, *, search: str, active: bool | None, category: str | None) -> Select:

@@ -211,8 +211,8 @@ def create_nodes(
                 "installation_id": ctx.installation_id,
             }
         )
-    geo_crud.add_rows(session, rows)
-    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
+    written = geo_crud.add_rows(session, rows)
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=written, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,

@@ -203,8 +203,8 @@ def create_parties(
                 "installation_id": ctx.installation_id,
             }
         )
-    party_crud.add_rows(session, rows)
-    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
+    written = party_crud.add_rows(session, rows)
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=written, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,

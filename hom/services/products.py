@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hom.core.clock import utcnow
 from hom.core.errors import DomainError, Duplicate, NotFound, at_item
 from hom.core.ids import new_id
 from hom.crud import product as product_crud
@@ -154,21 +153,20 @@ def create_products(
             )
         first_index[key] = index
     ids = [new_id() for _ in items]
-    now = utcnow()
-    rows = [
-        {
-            **values,
-            "id": product_id,
-            "sku_key": key,
-            "created_at": now,
-            "updated_at": now,
-            "created_by": ctx.user_id,
-            "installation_id": ctx.installation_id,
-        }
-        for product_id, key, values in zip(ids, keys, items, strict=True)
-    ]
-    product_crud.add_rows(session, rows)
-    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=rows, operation="insert")
+    written = product_crud.add_rows(
+        session,
+        [
+            {
+                **values,
+                "id": product_id,
+                "sku_key": key,
+                "created_by": ctx.user_id,
+                "installation_id": ctx.installation_id,
+            }
+            for product_id, key, values in zip(ids, keys, items, strict=True)
+        ],
+    )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=written, operation="insert")
     audit.record_many(
         session,
         ctx=ctx,

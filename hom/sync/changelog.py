@@ -29,7 +29,9 @@ from hom.sync.entities import schema_for
 
 def snapshot(entity: str, row: Any) -> dict[str, Any]:
     """The JSON snapshot of ``row`` (an ORM object or a mapping) by the entity's sync schema.
-    A mapping of a row's columns may hold local ones the schema leaves out (``sku_key``)."""
+
+    A mapping is a bulk-written row: it holds every column, local ones (search keys) included,
+    so only the schema's fields are taken from it, as ``from_attributes`` does for an object."""
     schema = schema_for(entity)
     if isinstance(row, Mapping):
         row = {name: row[name] for name in schema.model_fields if name in row}

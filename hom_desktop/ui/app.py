@@ -22,7 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from hom.core.names import APP_NAME
-from hom_desktop.ui import ops, prompts, theme
+from hom_desktop.ui import fonts, ops, prompts, theme
 from hom_desktop.ui.base import AppSession, SignedIn
 from hom_desktop.ui.signin import FirstRunDialog, SignInDialog
 
@@ -49,6 +49,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication(argv if argv is not None else sys.argv[:1])
+    fonts.load_bundled()  # before any text is laid out: Indian scripts must not draw as boxes
     style(app)
     return app
 
@@ -144,6 +145,9 @@ class Shell(QObject):
     def _opened(self, opened: Opened) -> None:
         self.opening = None
         self.store, self.settings = opened.store, opened.settings
+        if opened.store.upgraded is not None:  # backed up, then migrated: say so
+            text = opened.store.upgraded.describe()
+            prompts.info(self.sign_in, APP_NAME, text[0].upper() + text[1:] + ".")
         if opened.initialised:
             if self.sign_in is not None:
                 self.sign_in.set_store(opened.store, opened.settings)

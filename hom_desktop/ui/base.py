@@ -289,6 +289,23 @@ def title_label(text: str) -> QLabel:
     return lab
 
 
+def dialog_header(title: str, hint: str | QLabel, *, icon_size: int = 40) -> QHBoxLayout:
+    """The application's logo beside a title and a hint: the head of the sign-in and About
+    dialogs. A hint given as a label is placed as it is (the caller changes its text later)."""
+    head = QHBoxLayout()
+    logo = QLabel()
+    logo.setPixmap(theme.icon("app").pixmap(icon_size, icon_size))
+    head.addWidget(logo)
+    titles = QVBoxLayout()
+    titles.addWidget(title_label(title))
+    hint_label = hint if isinstance(hint, QLabel) else QLabel(hint)
+    hint_label.setProperty("role", "hint")
+    titles.addWidget(hint_label)
+    titles.addStretch(1)
+    head.addLayout(titles, 1)
+    return head
+
+
 def info_banner() -> QLabel:
     lab = QLabel()
     lab.setProperty("role", "banner-info")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from hom.core.names import APP_NAME
 from hom.services import reports
 from hom_desktop.ui import prompts, theme
+from hom_desktop.ui.about import show_about
 from hom_desktop.ui.base import AppSession, BaseView
 
 
@@ -204,14 +205,7 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_shortcuts)
         help_menu.addAction(keys)
         about = QAction(f"&About {APP_NAME}", self)
-        about.triggered.connect(
-            lambda: prompts.info(
-                self,
-                f"About {APP_NAME}",
-                f"{APP_NAME}: offline-first distribution management.\n"
-                f"Store: {self.app.settings.store_path}",
-            )
-        )
+        about.triggered.connect(lambda: show_about(self, self.app.settings))
         help_menu.addAction(about)
 
     # --- views -----------------------------------------------------------------------

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from hom.core.errors import DomainError, ValidationFailed
 from hom.core.names import APP_NAME
 from hom_desktop.ui import prompts, theme
-from hom_desktop.ui.base import SignedIn, info_banner, title_label
+from hom_desktop.ui.base import SignedIn, dialog_header, info_banner, title_label
 from hom_desktop.ui.forms import EnterMovesFocus, Form, label
 from hom_desktop.ui.ops import Operation, Progress
 
@@ -71,16 +70,8 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(420)
 
         layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        logo = QLabel()
-        logo.setPixmap(theme.icon("app").pixmap(40, 40))
-        head.addWidget(logo)
-        titles = QVBoxLayout()
-        titles.addWidget(title_label(APP_NAME))
         self.store_label = label("Opening the store…", "hint")
-        titles.addWidget(self.store_label)
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
+        layout.addLayout(dialog_header(APP_NAME, self.store_label))
 
         self.form = Form()
         self.username = QLineEdit(username)
