@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -94,6 +94,20 @@ def open_in_background(data_dir: str | Path | None) -> Opened:
     return Opened(settings, store, initialised)
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` once, at the first paint of the widget it watches."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self._then: Callable[[], None] | None = then
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            then()
+        return False
+
+
 class Shell(QObject):
     """First run, sign-in, main window, sign-out: which window is up, and nothing else."""
 
@@ -135,12 +149,28 @@ class Shell(QObject):
         """Show the sign-in dialog now and open the store behind it (``open_in_background``);
         an empty store then gets the first-run dialog instead."""
         self.show_sign_in()
-        self.opening = (
-            ops.Operation(None, lambda _p: open_in_background(data_dir))
-            .success(self._opened)
-            .failure(self._open_failed)
-            .run()
-        )
+        started = False
+
+        def start() -> None:
+            # After the dialog's first paint: imports on the worker would hold the GIL the
+            # paint needs (a fallback timer starts it should no paint come).
+            nonlocal started
+            if started:
+                return
+            started = True
+            if self.sign_in is not None:
+                self.sign_in.removeEventFilter(self._painted)
+            self.opening = (
+                ops.Operation(None, lambda _p: open_in_background(data_dir))
+                .success(self._opened)
+                .failure(self._open_failed)
+                .run()
+            )
+
+        self._painted = _FirstPaint(lambda: QTimer.singleShot(0, start))
+        assert self.sign_in is not None
+        self.sign_in.installEventFilter(self._painted)
+        QTimer.singleShot(300, start)
 
     def _opened(self, opened: Opened) -> None:
         self.opening = None
