@@ -53,6 +53,12 @@ class World:
 
 
 @pytest.fixture
+def kit(any_kit):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_kit
+
+
+@pytest.fixture
 def world(kit) -> World:
     with kit.session() as s:
         chain = make_chain(s, kit)

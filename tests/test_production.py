@@ -29,9 +29,10 @@ YESTERDAY = TODAY - timedelta(days=1)
 
 
 @pytest.fixture
-def fac(tmp_path):
-    """A store initialised for factory FAC01 (its finished-goods location is FAC01-FG)."""
-    k = make_store(tmp_path, site_code="FAC01", site_kind=SiteKind.FACTORY)
+def fac(tmp_path, backend):
+    """A store initialised for factory FAC01 (its finished-goods location is FAC01-FG), on
+    SQLite and on PostgreSQL."""
+    k = make_store(tmp_path, site_code="FAC01", site_kind=SiteKind.FACTORY, backend=backend)
     yield k
     k.store.close()
 
