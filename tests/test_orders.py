@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from hom.core.clock import frozen_at
+from hom.core.clock import DEFAULT_TIME_ZONE, frozen_at, today_in
 from hom.core.errors import (
     Conflict,
     DomainError,
@@ -39,7 +39,7 @@ from tests.utils.order_builders import (
 )
 
 P, S, T = OrderLevel.PRIMARY, OrderLevel.SECONDARY, OrderLevel.TERTIARY
-TODAY = date.today()
+TODAY = today_in(DEFAULT_TIME_ZONE)  # the sites' calendar (India), not the machine's
 YEAR = TODAY.year
 
 
