@@ -59,15 +59,34 @@ def to_money(value: Decimal | int | str) -> Decimal:
 
 
 class Money(TypeDecorator[Decimal]):
-    """Exact money: ``Decimal`` in Python, integer minor units in the database."""
+    """Exact money: ``Decimal`` in Python, integer minor units in the database.
+
+    It stores exactly what it is given or refuses: a float (binary, never exact) and a value
+    finer than the currency's minor unit (₹1.005) raise instead of being rounded silently.
+    Rounding is a business rule, done where the amount is computed (``to_money``).
+    """
 
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
+    def process_bind_param(self, value: Decimal | int | str | None, dialect) -> int | None:
         if value is None:
             return None
-        return int(to_money(value).scaleb(MONEY_SCALE))
+        if isinstance(value, float | bool):
+            raise TypeError(
+                f"money must be a Decimal, never a {type(value).__name__} ({value!r}): "
+                "write Decimal('12.50')"
+            )
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise ValueError(f"{value} is not an amount of money")
+        minor = amount.scaleb(MONEY_SCALE)
+        if minor != minor.to_integral_value():
+            raise ValueError(
+                f"{value} is finer than the currency allows ({MONEY_SCALE} decimal places): "
+                "round it where it is computed"
+            )
+        return int(minor)
 
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         if value is None:
