@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
@@ -367,18 +367,18 @@ def negative_balance_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def batches_on_hand_fefo(
+def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
-) -> list[tuple[uuid.UUID | None, int, date | None]]:
-    """(batch, quantity, expires_on) with stock at a location, first expiry first, undated last."""
+) -> list[tuple[uuid.UUID | None, int, Batch | None]]:
+    """(batch id, quantity, batch) with stock at a location, in no particular order: the stock
+    service orders them by its one first-expiry-first rule."""
     stmt = (
-        select(StockBalance.batch_id, StockBalance.quantity, Batch.expires_on)
+        select(StockBalance.batch_id, StockBalance.quantity, Batch)
         .outerjoin(Batch, Batch.id == StockBalance.batch_id)
         .where(
             StockBalance.location_id == location_id,
             StockBalance.product_id == product_id,
             StockBalance.quantity > 0,
         )
-        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
     )
-    return [(b, int(q), e) for b, q, e in session.execute(stmt)]
+    return [(b, int(q), batch) for b, q, batch in session.execute(stmt)]

@@ -823,16 +823,6 @@ def _stamp(session: Session, order: Order, on: date | None) -> datetime:
     return moment_on(on, zone)
 
 
-def _fefo_key(batch: Batch) -> tuple[Any, ...]:
-    """First expiry first; batches without an expiry date last, then oldest made first."""
-    return (
-        batch.expires_on is None,
-        batch.expires_on or date.max,
-        batch.manufactured_on or date.max,
-        batch.code,
-    )
-
-
 def _is_expired(batch: Batch, day: date) -> bool:
     return batch.expires_on is not None and batch.expires_on < day
 
@@ -869,7 +859,7 @@ def _allocate(
         if bid is not None and bid in batches:
             by_product.setdefault(pid, []).append(batches[bid])
     for candidates in by_product.values():
-        candidates.sort(key=_fefo_key)
+        candidates.sort(key=stock.fefo_key)
 
     movements: list[stock.Movement] = []
     for index, line in enumerate(order.lines):

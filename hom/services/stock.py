@@ -26,6 +26,7 @@ from hom.crud import production as production_crud
 from hom.crud import site as site_crud
 from hom.models.enums import VoucherType
 from hom.models.inventory import StockLedgerEntry
+from hom.models.production import Batch
 from hom.schemas.base import validate
 from hom.schemas.inventory import ReceiptCreate, StockCountCreate, TransferCreate
 from hom.services import audit
@@ -345,13 +346,27 @@ def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[Stock
     return inventory_crud.ledger_for_voucher(session, voucher_id=voucher_id)
 
 
+def fefo_key(batch: Batch | None) -> tuple[bool, date, date, str]:
+    """First expiry first: the one order in which stock leaves a location. Batches without an
+    expiry date (and unbatched stock) go last; between equal expiries the oldest made goes
+    first, then the batch code decides."""
+    if batch is None:
+        return (True, date.max, date.max, "")
+    return (
+        batch.expires_on is None,
+        batch.expires_on or date.max,
+        batch.manufactured_on or date.max,
+        batch.code,
+    )
+
+
 def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
 ) -> list[tuple[uuid.UUID | None, int, date | None]]:
-    """What a location holds of a product, batch by batch, first expiry first."""
-    return inventory_crud.batches_on_hand_fefo(
-        session, location_id=location_id, product_id=product_id
-    )
+    """What a location holds of a product, batch by batch, first expiry first (``fefo_key``)."""
+    rows = inventory_crud.batches_on_hand(session, location_id=location_id, product_id=product_id)
+    rows.sort(key=lambda row: fefo_key(row[2]))
+    return [(batch_id, qty, batch.expires_on if batch else None) for batch_id, qty, batch in rows]
 
 
 def stock_by_location(
