@@ -19,7 +19,7 @@ from hom.core.database import make_engine
 from hom.core.pg_role import grant_server_role
 from tests.pg import fresh_database
 
-SQLITE_GUARDS = {"stock_ledger_no_update", "stock_ledger_no_delete", "stock_ledger_no_replace"}
+SQLITE_GUARDS = {"stock_ledger_no_update", "stock_ledger_no_delete"}
 PG_GUARDS = {"stock_ledger_append_only", "stock_ledger_no_truncate"}
 
 _PROBE_COLUMNS = (
@@ -77,13 +77,16 @@ def test_sqlite_guards_exist_at_the_head_of_the_chain(tmp_path):
     ids=["insert-or-replace", "replace-into"],
 )
 def test_sqlite_refuses_replacing_a_ledger_entry(tmp_path, statement):
-    conn = _sqlite_head(tmp_path)
+    """REPLACE deletes the old row without DELETE triggers unless recursive triggers are on:
+    every connection HOM opens turns them on, so the no-delete trigger refuses it."""
+    _sqlite_head(tmp_path).close()
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.sqlite3'}")
+    conn = engine.raw_connection().driver_connection  # tuned as every HOM connection is
+    conn.execute("PRAGMA foreign_keys=OFF")  # bare probe rows without their master data
     entry = "0" * 32
     _sqlite_probe(conn, entry)
-    conn.commit()
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute(statement.format(cols=_PROBE_COLUMNS), (entry, "1" * 32, "2" * 32, "3" * 32))
-    conn.rollback()
     assert conn.execute("SELECT quantity FROM stock_ledger").fetchall() == [(1,)]
     # A new entry still goes in, with or without OR REPLACE.
     conn.execute(
@@ -93,6 +96,7 @@ def test_sqlite_refuses_replacing_a_ledger_entry(tmp_path, statement):
     )
     assert conn.execute("SELECT count(*) FROM stock_ledger").fetchone() == (2,)
     conn.close()
+    engine.dispose()
 
 
 def test_sqlite_refuses_an_unknown_voucher_type_and_a_negative_balance(tmp_path):
