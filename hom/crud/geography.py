@@ -45,7 +45,9 @@ def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, GeoN
 def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:
     """The nodes directly under ``parent_id`` (the zones when None), by name."""
     cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
-    return list(session.scalars(select(GeoNode).where(cond).order_by(GeoNode.name_key)))
+    return list(
+        session.scalars(select(GeoNode).where(cond).order_by(GeoNode.sort_key, GeoNode.code))
+    )
 
 
 def sibling_named(

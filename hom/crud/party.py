@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hom.crud import geography as geo_crud
 from hom.crud import lookup
+from hom.crud import search as search_crud
 from hom.models.enums import PartyKind
 from hom.models.geography import GeoNode
 from hom.models.party import Party
@@ -19,18 +20,12 @@ _CHUNK = 400
 
 SORT_COLUMNS: dict[str, Any] = {
     "code": Party.code,
-    "name": func.lower(Party.name),
+    "name": Party.sort_key,
     "kind": Party.kind,
     "active": Party.active,
     "phone": Party.phone,
     "created_at": Party.created_at,
 }
-
-
-def like_contains(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def get(session: Session, party_id: uuid.UUID) -> Party | None:
@@ -71,15 +66,9 @@ def _filtered(
         stmt = stmt.where(Party.territory_id.in_(select(down.c.id)))
     if active is not None:
         stmt = stmt.where(Party.active == active)
-    text = search.strip().lower()
-    if text:
-        pattern = like_contains(text)
-        stmt = stmt.where(
-            or_(
-                func.lower(Party.code).like(pattern, escape="\\"),
-                func.lower(Party.name).like(pattern, escape="\\"),
-            )
-        )
+    words = search_crud.all_words(search, Party.search_key)
+    if words is not None:
+        stmt = stmt.where(words)
     return stmt
 
 

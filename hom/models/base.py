@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Uuid
+from sqlalchemy import BigInteger, DateTime, MetaData, Text, Uuid, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from hom.core.clock import utcnow
+from hom.core.folding import fold, search_key
 from hom.core.ids import new_id
 
 NAMING_CONVENTION = {
@@ -113,3 +115,33 @@ class OriginMixin:
 
 class SyncedMixin(IdMixin, TimestampMixin, OriginMixin):
     """Columns every synced row carries."""
+
+
+# Folded text sorts byte by byte on both databases: PostgreSQL's "C" collation is SQLite's BINARY.
+FoldedText = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class SearchableMixin:
+    """A folded copy of the row's text, kept by the model whenever the row is written.
+
+    ``search_key`` holds the folded ``__search_fields__`` (searched word by word, see
+    ``hom.crud.search``); ``sort_key`` the folded ``__sort_field__``, the order people read a
+    list in (Åland beside Albania). Both are refreshed before every INSERT and UPDATE the ORM
+    flushes, so no service or crud can forget them.
+    """
+
+    __search_fields__: ClassVar[tuple[str, ...]] = ("name",)
+    __sort_field__: ClassVar[str] = "name"
+
+    search_key: Mapped[str] = mapped_column(FoldedText, default="")
+    sort_key: Mapped[str] = mapped_column(FoldedText, default="", index=True)
+
+    def refresh_text_keys(self) -> None:
+        self.search_key = search_key(*(getattr(self, f) for f in self.__search_fields__))
+        self.sort_key = fold(getattr(self, self.__sort_field__))
+
+
+@event.listens_for(SearchableMixin, "before_insert", propagate=True)
+@event.listens_for(SearchableMixin, "before_update", propagate=True)
+def _refresh_text_keys(_mapper: Any, _connection: Any, target: SearchableMixin) -> None:
+    target.refresh_text_keys()
