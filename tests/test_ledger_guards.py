@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -130,7 +131,8 @@ def test_upgrading_a_store_with_data_keeps_its_rows_and_guards(kit):
             receipt_in={"location_id": kit.location_id, "product_id": product.id, "quantity": 5},
         )
     engine = kit.store.engine
-    migrate.downgrade(engine, "0003")
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(engine))
+    migrate.downgrade(engine, scripts.get_revision("0006").down_revision)
     migrate.upgrade(engine)
     with kit.store.reader() as s:
         assert stock.verify(s).ok

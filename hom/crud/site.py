@@ -103,3 +103,22 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
         .returning(table.c.last_value)
     )
     return int(session.execute(stmt).scalar_one())
+
+
+def document_sequences(session: Session) -> list[DocumentSequence]:
+    return list(session.scalars(select(DocumentSequence)))
+
+
+def raise_document_sequence(
+    session: Session, *, site_id: uuid.UUID, doc_type: str, year: int, at_least: int
+) -> None:
+    """Set a counter to ``at_least`` unless it is already there (never lowered)."""
+    # populate_existing: the counter may have moved by a Core upsert since the session read it.
+    seq = session.get(DocumentSequence, (site_id, doc_type, year), populate_existing=True)
+    if seq is None:
+        session.add(
+            DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=at_least)
+        )
+    elif seq.last_value < at_least:
+        seq.last_value = at_least
+    session.flush()

@@ -10,7 +10,7 @@
 - Each site has the IANA time zone its calendar runs in (existing sites: Asia/Kolkata).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 07:40:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import hom.models.base  # noqa: F401  (custom column types)
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
