@@ -13,7 +13,7 @@ from hom.models.enums import OrderLevel, PartyKind
 from hom.models.geography import GeoNode
 from hom.services import geography, orders, parties, products
 from tests.utils.builders import add_product
-from tests.utils.order_builders import add_party, make_chain
+from tests.utils.order_builders import add_party, make_chain, primary_order
 
 
 @pytest.fixture
@@ -59,16 +59,7 @@ def test_party_search_and_order_search_fold_names_in_indian_scripts(kit):
         gujarat.name = "गुजरात वितरक Ānand"
         chain.distributor.name = "Śrī Gaṇeśa Traders"
         soap = add_product(s)
-        orders.create_order(
-            s,
-            ctx=kit.ctx,
-            level=OrderLevel.PRIMARY,
-            order_in={
-                "seller_location_id": chain.depot_location_id,
-                "distributor_id": chain.distributor.id,
-                "lines": [{"product_id": soap.id, "quantity": 1}],
-            },
-        )
+        primary_order(s, kit, chain, soap.id)
     with kit.store.reader() as s:
         found = parties.page_parties(s, search="वितरक anand")
         assert [p.code for p in found] == ["GUJ01"]

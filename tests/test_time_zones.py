@@ -19,7 +19,7 @@ from hom.models.enums import OrderLevel, SiteKind
 from hom.models.site import Site
 from hom.services import orders, production, sites
 from tests.utils.builders import add_product, make_store
-from tests.utils.order_builders import make_chain
+from tests.utils.order_builders import make_chain, primary_order
 
 
 @pytest.fixture
@@ -70,16 +70,7 @@ def test_an_order_made_after_midnight_ist_is_dated_by_the_indian_calendar(kit, m
         chain = make_chain(s, kit)
         soap = add_product(s)
     with frozen_at(datetime(2026, 3, 1, 19, 0, tzinfo=UTC)), kit.session() as s:
-        order = orders.create_order(
-            s,
-            ctx=kit.ctx,
-            level=OrderLevel.PRIMARY,
-            order_in={
-                "seller_location_id": chain.depot_location_id,
-                "distributor_id": chain.distributor.id,
-                "lines": [{"product_id": soap.id, "quantity": 1}],
-            },
-        )
+        order = primary_order(s, kit, chain, soap.id)
         assert order.order_date == date(2026, 3, 2)
         assert order.number.endswith("-2026-000001")
 
@@ -92,17 +83,7 @@ def test_a_step_back_dated_across_a_dst_change_keeps_its_date(kit, machine_zone)
     with kit.session() as s:
         chain = make_chain(s, kit)
         soap = add_product(s)
-        order = orders.create_order(
-            s,
-            ctx=kit.ctx,
-            level=OrderLevel.PRIMARY,
-            order_in={
-                "seller_location_id": chain.depot_location_id,
-                "distributor_id": chain.distributor.id,
-                "order_date": date(2026, 1, 10),
-                "lines": [{"product_id": soap.id, "quantity": 1}],
-            },
-        )
+        order = primary_order(s, kit, chain, soap.id, order_date=date(2026, 1, 10))
     with frozen_at(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)), kit.session() as s:
         assert sites.today(s, site_id=kit.site_id) == date(2026, 7, 2)
         confirmed = orders.confirm(
