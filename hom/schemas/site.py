@@ -78,6 +78,7 @@ class SiteSync(SyncedRowSync):
     geo_node_id: uuid.UUID | None = None
     party_id: uuid.UUID | None = None
     active: bool
+    time_zone: str = DEFAULT_TIME_ZONE  # the site's calendar, the same on every installation
 
 
 class StockLocationSync(SyncedRowSync):
