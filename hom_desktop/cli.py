@@ -202,16 +202,25 @@ def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         store.close()
     out.write(
         f"ledger entries: {report.ledger_entries}, balance rows: {report.balance_rows}, "
-        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}\n"
+        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}, "
+        f"broken balance chains: {len(report.chain_breaks)}\n"
     )
     for loc, prod, batch, balance, ledger_sum in report.mismatches[:20]:
         out.write(
             f"  location {loc} product {prod} batch {batch}: "
             f"balance {balance} != ledger {ledger_sum}\n"
         )
+    for brk in report.chain_breaks[:20]:
+        out.write(
+            f"  entry {brk.entry_id}: starts from {brk.recorded_before}, "
+            f"the entry before it left {brk.expected_before}\n"
+        )
     if not report.ok:
         raise DomainError("verify failed: the balances do not match the ledger", field="store")
-    out.write("ok: every balance equals the sum of its ledger entries\n")
+    out.write(
+        "ok: every balance equals the sum of its ledger entries, each entry continuing from the "
+        "one before it\n"
+    )
     return 0
 
 

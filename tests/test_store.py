@@ -22,6 +22,7 @@ def test_every_connection_is_tuned(tmp_path):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+            assert conn.execute(text("PRAGMA recursive_triggers")).scalar() == 1
     finally:
         store.close()
 

@@ -105,3 +105,15 @@ def _default_maker(table: Table, name: str) -> Callable[[], Any]:
     if default.is_callable:
         return lambda: default.arg(None)  # SQLAlchemy wraps zero-argument callables for a context
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")
+
+
+def insert_model_rows(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+) -> Sequence[dict[str, Any]]:
+    """``insert_rows`` for a model's table, with the values its ORM events would have added
+    (the folded search and sort keys of ``SearchableMixin``) computed here, since a bulk insert
+    runs no ORM event."""
+    keys_of = getattr(model, "text_keys_of", None)
+    if keys_of is not None:
+        rows = [{**row, **keys_of(row)} for row in rows]
+    return insert_rows(session, model.__table__, rows)
