@@ -90,3 +90,13 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
     seq.last_value += 1
     session.flush()
     return seq.last_value
+
+
+def site_ids_in_geography(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The sites placed at any of ``node_ids`` (a manager's subtree)."""
+    ids = list(node_ids)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 400):
+        stmt = select(Site.id).where(Site.geo_node_id.in_(ids[start : start + 400]))
+        found.update(session.scalars(stmt))
+    return found

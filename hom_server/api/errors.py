@@ -30,6 +30,7 @@ from hom.core.errors import (
     ValidationFailed,
     WrongSite,
 )
+from hom.schemas.sync import MAX_PUSH_ITEMS
 from hom_server.core.errors import RateLimited, SeqGap, TooLarge, UpgradeRequired
 
 log = logging.getLogger("hom.server")
@@ -137,6 +138,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        for e in exc.errors():
+            if e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "items"):
+                return _plain(
+                    413,
+                    "too_large",
+                    f"a push carries at most {MAX_PUSH_ITEMS} items; split the batch",
+                    ["body", "items"],
+                )
         detail = [
             {
                 "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],

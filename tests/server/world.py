@@ -32,6 +32,7 @@ class World:
     dep01_wh: uuid.UUID
     dep02_wh: uuid.UUID
     fac01_fg: uuid.UUID
+    head_office: uuid.UUID
     soap: uuid.UUID  # not batch-tracked
     shampoo: uuid.UUID
 
@@ -85,6 +86,9 @@ def build_world(settings: ServerSettings) -> World:
             dep01, dep01_wh = site("DEP01", SiteKind.DEPOT, north_t, LocationKind.WAREHOUSE)
             dep02, dep02_wh = site("DEP02", SiteKind.DEPOT, south_t, LocationKind.WAREHOUSE)
             fac01, fac01_fg = site("FAC01", SiteKind.FACTORY, north_t, LocationKind.FINISHED_GOODS)
+            head_office = sites.create_site(
+                s, ctx=ctx, site_in={"code": "HO", "name": "Head office", "kind": "head_office"}
+            ).id
             prices = {"mrp": "45.00", "distributor_price": "36.00", "retailer_price": "40.00"}
             soap = products.create_product(
                 s, ctx=ctx, product_in={"sku": "SOAP-100", "name": "Sandal soap 100 g", **prices}
@@ -122,6 +126,7 @@ def build_world(settings: ServerSettings) -> World:
                 dep01_wh=dep01_wh,
                 dep02_wh=dep02_wh,
                 fac01_fg=fac01_fg,
+                head_office=head_office,
                 soap=soap.id,
                 shampoo=shampoo.id,
             )
