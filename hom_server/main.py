@@ -16,7 +16,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hom_server import __version__
 from hom_server.api import errors
-from hom_server.api.routes import auth, devices, health, sync
+from hom_server.api.routes import (
+    auth,
+    devices,
+    geography,
+    health,
+    inventory,
+    orders,
+    parties,
+    production,
+    products,
+    sites,
+    sync,
+    users,
+)
 from hom_server.core.config import ServerSettings, load_settings
 from hom_server.core.database import ServerDatabase, open_database
 
@@ -112,6 +125,19 @@ def create_app(settings: ServerSettings | None = None, db: ServerDatabase | None
     app.state.db = db
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for module in (health, auth, devices, sync):
+    for module in (
+        health,
+        auth,
+        users,
+        geography,
+        products,
+        parties,
+        sites,
+        production,
+        inventory,
+        orders,
+        devices,
+        sync,
+    ):
         app.include_router(module.router)
     return app

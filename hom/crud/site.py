@@ -100,3 +100,12 @@ def site_ids_in_geography(session: Session, node_ids: Iterable[uuid.UUID]) -> se
         stmt = select(Site.id).where(Site.geo_node_id.in_(ids[start : start + 400]))
         found.update(session.scalars(stmt))
     return found
+
+
+def location_ids_of_sites(session: Session, site_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    ids = list(site_ids)
+    found: list[uuid.UUID] = []
+    for start in range(0, len(ids), 400):
+        stmt = select(StockLocation.id).where(StockLocation.site_id.in_(ids[start : start + 400]))
+        found.extend(session.scalars(stmt))
+    return found

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hom.core.security import hash_password
 from hom.models.enums import GeoLevel, LocationKind, SiteKind
-from hom.services import geography, products, sites, users
+from hom.services import geography, orders, parties, products, sites, stock, users
 from hom_server.core.config import ServerSettings
 from hom_server.core.database import migrate, open_database
 from tests.server.harness import ADMIN, ADMIN_PASSWORD
@@ -35,6 +35,8 @@ class World:
     head_office: uuid.UUID
     soap: uuid.UUID  # not batch-tracked
     shampoo: uuid.UUID
+    dist_north: uuid.UUID  # distributor parties, each with a site and a stock point
+    dist_south: uuid.UUID
 
 
 def _chain(session, ctx, prefix: str, name: str) -> tuple[uuid.UUID, uuid.UUID]:
@@ -98,6 +100,41 @@ def build_world(settings: ServerSettings) -> World:
                 ctx=ctx,
                 product_in={"sku": "SHAM-200", "name": "Herbal shampoo 200 ml", **prices},
             )
+            dists = {}
+            for code, territory in (("DIST-N", north_t), ("DIST-S", south_t)):
+                party = parties.create_party(
+                    s,
+                    ctx=ctx,
+                    party_in={
+                        "kind": "distributor",
+                        "code": code,
+                        "name": f"{code} Traders",
+                        "territory_id": territory,
+                    },
+                )
+                dsite = sites.create_site(
+                    s,
+                    ctx=ctx,
+                    site_in={
+                        "code": code,
+                        "name": code,
+                        "kind": "distributor",
+                        "geo_node_id": territory,
+                        "party_id": party.id,
+                    },
+                )
+                sites.create_location(
+                    s,
+                    ctx=ctx,
+                    location_in={
+                        "site_id": dsite.id,
+                        "code": f"{code}-STK",
+                        "name": f"{code} stock",
+                        "kind": "distributor_stock",
+                        "party_id": party.id,
+                    },
+                )
+                dists[code] = party.id
             for name, password, roles, site_id, geo in [
                 (ADMIN, ADMIN_PASSWORD, ["admin"], None, None),
                 ("clerk1", CLERK_PASSWORD, ["depot clerk"], dep01, None),
@@ -127,8 +164,43 @@ def build_world(settings: ServerSettings) -> World:
                 dep02_wh=dep02_wh,
                 fac01_fg=fac01_fg,
                 head_office=head_office,
+                dist_north=dists["DIST-N"],
+                dist_south=dists["DIST-S"],
                 soap=soap.id,
                 shampoo=shampoo.id,
             )
     finally:
         db.close()
+
+
+def seed_activity(settings: ServerSettings, world: World) -> dict[str, uuid.UUID]:
+    """Stock at both depots and a primary order from each, written as each depot would."""
+    db = open_database(settings)
+    made = {}
+    try:
+        with db.transaction() as s:
+            system = sites.system_context(s)
+            for key, site, location, dist, qty in (
+                ("north", world.dep01, world.dep01_wh, world.dist_north, 100),
+                ("south", world.dep02, world.dep02_wh, world.dist_south, 50),
+            ):
+                ctx = system.for_site(site)
+                stock.receive(
+                    s,
+                    ctx=ctx,
+                    receipt_in={"location_id": location, "product_id": world.soap, "quantity": qty},
+                )
+                order = orders.create_order(
+                    s,
+                    ctx=ctx,
+                    level="primary",
+                    order_in={
+                        "seller_location_id": location,
+                        "distributor_id": dist,
+                        "lines": [{"product_id": world.soap, "quantity": 5}],
+                    },
+                )
+                made[f"order_{key}"] = order.id
+    finally:
+        db.close()
+    return made
