@@ -73,6 +73,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in [
+        (400, "a body that cannot be read (not JSON, or not the declared content type)"),
         (401, "not signed in, or a token that is not valid"),
         (403, "the caller's role or site may not do this"),
         (404, "no such row"),
@@ -163,8 +164,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        response = _plain(exc.status_code, code, str(exc.detail))
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "the body could not be read: send JSON with 'Content-Type: application/json'"
+        response = _plain(exc.status_code, code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
