@@ -187,7 +187,7 @@ def _references(value: Any) -> Iterable[uuid.UUID]:
     elif isinstance(value, list):
         for v in value:
             yield from _references(v)
-    elif isinstance(value, str) and _UUID_TEXT.match(value):
+    elif isinstance(value, str) and len(value) == 36 and _UUID_TEXT.match(value):
         yield uuid.UUID(value)
 
 
@@ -295,7 +295,7 @@ def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplic
     payload and writer; if the bulk write fails anyway, apply them one by one."""
     if not run:
         return
-    checked: list[tuple[ChangeItem, Any, uuid.UUID]] = []
+    parsed: list[tuple[ChangeItem, Any]] = []
     for item in run:
         try:
             if item.operation != Operation.INSERT:
@@ -308,8 +308,20 @@ def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplic
                 raise DomainError(
                     "the payload's id is not the item's entity_id", field="payload.id"
                 )
-            site_id = _ledger_writer(session, device, item, entry.location_id)
         except DomainError as exc:
+            reject(item, exc)
+            continue
+        parsed.append((item, entry))
+    # One query for the run's locations (kept referenced: the identity map holds them weakly).
+    locations = site_crud.get_locations(session, {e.location_id for _, e in parsed})
+    checked: list[tuple[ChangeItem, Any, uuid.UUID]] = []
+    for item, entry in parsed:
+        try:
+            site_id = _ledger_writer(session, device, item, locations.get(entry.location_id))
+        except DomainError as exc:
+            exc.field = exc.field or "payload.location_id"
+            if "unknown stock location" in exc.message:
+                exc.message = f"unknown stock location {entry.location_id}"
             reject(item, exc)
             continue
         checked.append((item, entry, site_id))
@@ -335,11 +347,10 @@ def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplic
             accept(item, _Placed(site_id=site_id))
 
 
-def _ledger_writer(session: Session, device: Device, item: ChangeItem, location_id) -> uuid.UUID:
+def _ledger_writer(session: Session, device: Device, item: ChangeItem, location) -> uuid.UUID:
     """The location's site, which must be the device's (stock: the site owning the location)."""
-    location = site_crud.get_location(session, location_id)
     if location is None:
-        raise NotFound(f"unknown stock location {location_id}", field="payload.location_id")
+        raise NotFound("unknown stock location", field="payload.location_id")
     if device.site_id is None or location.site_id != device.site_id:
         owner = site_crud.get_site(session, location.site_id)
         raise WrongSite(
