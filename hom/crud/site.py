@@ -92,6 +92,24 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
     return seq.last_value
 
 
+def document_sequences(session: Session) -> list[DocumentSequence]:
+    return list(session.scalars(select(DocumentSequence)))
+
+
+def raise_document_sequence(
+    session: Session, *, site_id: uuid.UUID, doc_type: str, year: int, at_least: int
+) -> None:
+    """Set a counter to ``at_least`` unless it is already there (never lowered)."""
+    seq = session.get(DocumentSequence, (site_id, doc_type, year))
+    if seq is None:
+        session.add(
+            DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=at_least)
+        )
+    elif seq.last_value < at_least:
+        seq.last_value = at_least
+    session.flush()
+
+
 def site_ids_in_geography(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """The sites placed at any of ``node_ids`` (a manager's subtree)."""
     ids = list(node_ids)
@@ -109,3 +127,8 @@ def location_ids_of_sites(session: Session, site_ids: Iterable[uuid.UUID]) -> li
         stmt = select(StockLocation.id).where(StockLocation.site_id.in_(ids[start : start + 400]))
         found.extend(session.scalars(stmt))
     return found
+
+
+def site_of_party(session: Session, party_id: uuid.UUID) -> uuid.UUID | None:
+    """The site whose premises belong to a party (a distributor's own site), if any."""
+    return session.scalar(select(Site.id).where(Site.party_id == party_id).limit(1))

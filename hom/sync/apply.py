@@ -20,17 +20,52 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError, InsufficientStock, NotFound
 from hom.crud import inventory as inventory_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
+from hom.crud import replica as replica_crud
 from hom.crud import site as site_crud
+from hom.crud import user as user_crud
+from hom.models.geography import GeoNode
+from hom.models.party import Party
+from hom.models.product import Product
+from hom.models.production import Batch, ProductionLog
+from hom.models.sales_primary import PrimaryOrder, PrimaryOrderLine
+from hom.models.sales_secondary import SecondaryOrder, SecondaryOrderLine
+from hom.models.sales_tertiary import TertiaryOrder, TertiaryOrderLine
+from hom.models.site import Site, StockLocation
+from hom.models.user import Role, User
 from hom.schemas.base import validate
-from hom.schemas.inventory import LedgerEntryPublic as LedgerPayload
+from hom.schemas.inventory import LedgerEntrySync as LedgerPayload
+from hom.schemas.sync import Operation
+from hom.services.geography import name_key
+from hom.services.products import sku_key
+from hom.sync import entities as E
 
-LEDGER = "stock_ledger"
+LEDGER = E.LEDGER
+
+#: Entities whose snapshot is one row of one table (besides the derived keys added below).
+ROW_MODELS: dict[str, type] = {
+    E.PRODUCTS: Product,
+    E.GEO_NODES: GeoNode,
+    E.PARTIES: Party,
+    E.SITES: Site,
+    E.LOCATIONS: StockLocation,
+    E.BATCHES: Batch,
+    E.PRODUCTION_LOGS: ProductionLog,
+    E.USERS: User,
+}
+
+#: Orders: the header's model and its lines' model.
+ORDER_MODELS: dict[str, tuple[type, type]] = {
+    E.PRIMARY_ORDERS: (PrimaryOrder, PrimaryOrderLine),
+    E.SECONDARY_ORDERS: (SecondaryOrder, SecondaryOrderLine),
+    E.TERTIARY_ORDERS: (TertiaryOrder, TertiaryOrderLine),
+}
 
 
 class _AlreadyApplied:
@@ -48,11 +83,20 @@ def _payload_error(exc: DomainError) -> DomainError:
     return exc
 
 
-def parse_ledger(payload: Mapping[str, Any]) -> LedgerPayload:
+def parse(entity: str, payload: Mapping[str, Any]) -> BaseModel:
+    """The payload checked against the entity's sync schema (fields named ``payload.<field>``)."""
     try:
-        return validate(LedgerPayload, dict(payload))
+        schema = E.schema_for(entity)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="entity") from None
+    try:
+        return validate(schema, dict(payload))
     except DomainError as exc:
         raise _payload_error(exc) from None
+
+
+def parse_ledger(payload: Mapping[str, Any]) -> LedgerPayload:
+    return parse(LEDGER, payload)  # type: ignore[return-value]
 
 
 def apply_ledger_entries(
@@ -122,4 +166,127 @@ def _check_entry(e: LedgerPayload, locations, products, batches) -> DomainError 
             f"product {product.sku} is tracked by batch: the entry needs its batch",
             field="payload.batch_id",
         )
+    return None
+
+
+# --- rows other than the ledger ---------------------------------------------------------------
+
+
+def apply_change(
+    session: Session, *, entity: str, operation: Operation | str, snapshot: BaseModel
+) -> Outcome:
+    """Write one row (and its lines, or its roles) as ``snapshot`` has it.
+
+    An insert or update makes the row equal to the snapshot; a snapshot older than the row
+    (an order of a lower version, a row updated later) is ``ALREADY_APPLIED``. A delete removes
+    the row (a tombstone for a row already gone is ``ALREADY_APPLIED``).
+    """
+    operation = Operation(operation)
+    if entity == LEDGER:
+        raise ValueError("ledger entries go through apply_ledger_entries")
+    if entity == E.ROLES:
+        return _apply_role(session, snapshot, operation)
+    if entity in ORDER_MODELS:
+        return _apply_order(session, entity, snapshot, operation)
+    model = ROW_MODELS.get(entity)
+    if model is None:
+        return DomainError(f"{entity!r} is not an entity this store applies", field="entity")
+    table = model.__table__
+    values = snapshot.model_dump(exclude={"role_names"})
+    row_id = values["id"]
+    existing = replica_crud.current(session, table, row_id)
+    if operation == Operation.DELETE:
+        if existing is None:
+            return ALREADY_APPLIED
+        replica_crud.delete_row(session, table, row_id)
+        return None
+    if existing is not None and _stale(existing, values):
+        return ALREADY_APPLIED
+    values.update(_derived(entity, values))
+    if entity == E.USERS:
+        problem = _check_roles(session, snapshot)
+        if problem is not None:
+            return problem
+    if existing is None:
+        replica_crud.insert_row(session, table, values)
+    else:
+        replica_crud.update_row(session, table, row_id, values)
+    if entity == E.USERS:
+        roles = user_crud.get_roles(session, snapshot.role_names)  # type: ignore[attr-defined]
+        replica_crud.set_user_roles(
+            session, user_id=row_id, role_ids=[r.id for r in roles.values()]
+        )
+    return None
+
+
+def _stale(existing: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """The stored row is as new as the snapshot or newer (by version, else by updated_at)."""
+    if "version" in values and existing.get("version") is not None:
+        return existing["version"] >= values["version"]
+    stored, incoming = existing.get("updated_at"), values.get("updated_at")
+    if stored is not None and incoming is not None:
+        return stored >= incoming
+    return all(existing.get(k) == v for k, v in values.items() if k in existing)
+
+
+def _derived(entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Columns a store computes from the snapshot's fields (search and uniqueness keys)."""
+    if entity == E.PRODUCTS:
+        return {"sku_key": sku_key(values["sku"])}
+    if entity == E.GEO_NODES:
+        return {"name_key": name_key(values["name"])}
+    if entity == E.USERS:
+        return {"username_key": values["username"].lower()}
+    return {}
+
+
+def _check_roles(session: Session, snapshot: BaseModel) -> DomainError | None:
+    names = list(snapshot.role_names)  # type: ignore[attr-defined]
+    found = user_crud.get_roles(session, names)
+    missing = [n for n in names if n.strip().lower() not in found]
+    if missing:
+        return NotFound(f"unknown role {missing[0]!r}", field="payload.role_names")
+    return None
+
+
+def _apply_order(
+    session: Session, entity: str, snapshot: BaseModel, operation: Operation
+) -> Outcome:
+    header_model, line_model = ORDER_MODELS[entity]
+    table = header_model.__table__
+    values = snapshot.model_dump(exclude={"lines"})
+    row_id = values["id"]
+    existing = replica_crud.current(session, table, row_id)
+    if operation == Operation.DELETE:
+        return DomainError("orders are never deleted: cancel them", field="operation")
+    if existing is not None and _stale(existing, values):
+        return ALREADY_APPLIED
+    if existing is None:
+        replica_crud.insert_row(session, table, values)
+    else:
+        replica_crud.update_row(session, table, row_id, values)
+    lines = [{**line.model_dump(), "order_id": row_id} for line in snapshot.lines]  # type: ignore[attr-defined]
+    replica_crud.replace_children(
+        session, line_model.__table__, parent_column="order_id", parent_id=row_id, rows=lines
+    )
+    return None
+
+
+def _apply_role(session: Session, snapshot: BaseModel, operation: Operation) -> Outcome:
+    """Roles are matched by name (each store seeds its own role rows)."""
+    data = snapshot.model_dump()
+    if operation == Operation.DELETE:
+        return DomainError("roles are not deleted through sync", field="operation")
+    permissions = user_crud.get_permissions(session)
+    unknown = [c for c in data["permission_codes"] if c not in permissions]
+    if unknown:
+        return NotFound(f"unknown permission {unknown[0]!r}", field="payload.permission_codes")
+    role = user_crud.get_role(session, data["name"])
+    if role is None:
+        role = user_crud.add_role(
+            session, Role(id=data["id"], name=data["name"], description=data["description"])
+        )
+    role.description = data["description"]
+    role.permissions = [permissions[c] for c in sorted(data["permission_codes"])]
+    session.flush()
     return None

@@ -15,7 +15,7 @@ from hom.core.errors import AuthenticationFailed, DomainError
 from hom.crud import site as site_crud
 from hom.crud import user as user_crud
 from hom.models.user import User
-from hom.services import users
+from hom.services import sites, users
 from hom.services.context import ActorContext
 from hom_server.core import security
 from hom_server.core.config import ServerSettings
@@ -63,23 +63,19 @@ def _check_rate(session: Session, settings: ServerSettings, *, client: str, name
         auth_crud.add_attempt(session, key=key, at=now)
 
 
-def login(
-    session: Session,
-    settings: ServerSettings,
-    *,
-    username: str,
-    password: str,
-    client: str,
+def check_rate(session: Session, settings: ServerSettings, *, username: str, client: str) -> None:
+    """Count this attempt, or refuse it when this address or username made too many."""
+    _check_rate(session, settings, client=client, name=username.strip().lower())
+
+
+def finish_login(
+    session: Session, settings: ServerSettings, *, check: users.PasswordCheck
 ) -> LoginOutcome:
-    """Check the rate limit, then the password through the shared sign-in service."""
-    try:
-        _check_rate(session, settings, client=client, name=username.strip().lower())
-    except RateLimited as exc:
-        return LoginOutcome(None, exc)
-    outcome = users.authenticate(
+    """Record what the password check found (failures and lockout as on the desktop) and issue
+    tokens when it was right. The argon2 check itself ran before, outside any write."""
+    outcome = users.record_sign_in(
         session,
-        username=username,
-        password=password,
+        check=check,
         lockout_attempts=settings.lockout_attempts,
         lockout_minutes=settings.lockout_minutes,
     )
@@ -143,14 +139,15 @@ def current_user(session: Session, settings: ServerSettings, *, access_token: st
 
 
 def context_for(session: Session, *, user: User) -> ActorContext:
-    """The acting context of a person on the server: the server's installation, the user's own
-    site (None for head office and managers) and the permissions of the user's roles."""
+    """The acting context of a person on the server: the server's installation (writing for no
+    site, the head office) and the permissions of the user's roles; what the person may read
+    is scoped apart (``hom_server.scope``)."""
     installation = site_crud.get_installation(session)
     if installation is None:
         raise DomainError("the server database is not initialised: run 'hom-server migrate'")
+    # The server is the head office's installation: it writes master data and no site's stock.
     return ActorContext(
-        installation_id=installation.id,
-        site_id=user.site_id,
+        **sites.context_fields(session, installation),
         user_id=user.id,
         username=user.username,
         permissions=user.permission_codes,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,11 +40,12 @@ from hom.schemas.sync import (
     PushRequest,
 )
 from hom.services import geography
-from hom.sync import apply
+from hom.sync import apply, ownership
 from hom_server.core.config import ServerSettings
 from hom_server.core.errors import SeqGap, UpgradeRequired
 from hom_server.crud import sync as sync_crud
 from hom_server.models import Device
+from hom_server.services import feed
 
 CURSOR_START = "0.0"
 
@@ -110,15 +110,6 @@ def _migration_mismatch(client_head: str, minimum: str) -> str | None:
 
 
 # --- push -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Placed:
-    """Where an applied change belongs in the feed's scope."""
-
-    site_id: uuid.UUID | None
-    to_site_id: uuid.UUID | None = None
-    master: bool = False
 
 
 def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswer:
@@ -206,8 +197,9 @@ def _apply_items(
         installation_id=request.installation_id,
         entity_ids={r for ids in refs.values() for r in ids},
     )
-    feed: list[dict[str, Any]] = []
+    feed_rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
+    head_office = _is_head_office(session, device)
 
     def reject(item: ChangeItem, exc: DomainError, depends_on: int | None = None) -> None:
         results[item.seq] = ItemResult(
@@ -233,24 +225,20 @@ def _apply_items(
             }
         )
 
-    def accept(item: ChangeItem, placed: _Placed) -> None:
+    def accept(item: ChangeItem, placed: feed.Placed) -> None:
         results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.ACCEPTED)
-        feed.append(
-            {
-                "entity": item.entity,
-                "entity_id": item.entity_id,
-                "operation": item.operation.value,
-                "site_id": placed.site_id,
-                "to_site_id": placed.to_site_id,
-                "master": placed.master,
-                "payload_version": item.payload_version,
-                "payload": item.payload,
-                "origin_installation_id": request.installation_id,
-                "origin_epoch": request.epoch,
-                "origin_seq": item.seq,
-                "device_created_at": item.created_at,
-                "received_at": now,
-            }
+        feed_rows.append(
+            feed.feed_row(
+                placed,
+                entity=item.entity,
+                entity_id=item.entity_id,
+                operation=item.operation.value,
+                payload_version=item.payload_version,
+                payload=item.payload,
+                origin=(request.installation_id, request.epoch, item.seq),
+                device_created_at=item.created_at,
+                received_at=now,
+            )
         )
 
     def duplicate(item: ChangeItem) -> None:
@@ -278,15 +266,9 @@ def _apply_items(
             continue
         _flush_ledger(session, device, run, accept, reject, duplicate, now)
         run, run_ids = [], set()
-        reject(
-            item,
-            DomainError(
-                f"{item.entity!r} is not an entity this server applies from installations",
-                field="entity",
-            ),
-        )
+        _apply_other(session, device, head_office, item, accept, reject, duplicate)
     _flush_ledger(session, device, run, accept, reject, duplicate, now)
-    sync_crud.append_feed(session, feed)
+    sync_crud.append_feed(session, feed_rows)
     sync_crud.add_rejected(session, rejected)
 
 
@@ -344,7 +326,73 @@ def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplic
         elif outcome is apply.ALREADY_APPLIED:  # here already, under an earlier identity
             duplicate(item)
         else:
-            accept(item, _Placed(site_id=site_id))
+            accept(item, feed.Placed(site_id=site_id))
+
+
+def _is_head_office(session: Session, device: Device) -> bool:
+    if device.site_id is None:
+        return False
+    site = site_crud.get_site(session, device.site_id)
+    return site is not None and site.kind == SiteKind.HEAD_OFFICE
+
+
+def _apply_other(session, device, head_office, item: ChangeItem, accept, reject, duplicate) -> None:
+    """One change of any entity but the ledger: checked against its schema and the ownership
+    table, then applied in a savepoint (a refusal leaves nothing of it behind)."""
+    try:
+        snapshot = apply.parse(item.entity, item.payload)
+        if getattr(snapshot, "id", item.entity_id) != item.entity_id:
+            raise DomainError("the payload's id is not the item's entity_id", field="payload.id")
+        try:
+            writer = feed.writer_of(session, item.entity, item.payload)
+        except ValueError as exc:
+            raise NotFound(str(exc), field="payload") from None
+        if writer == ownership.Writer.HEAD_OFFICE:
+            if not head_office:
+                raise WrongSite(
+                    f"{item.entity.replace('_', ' ')} are written by the head office only",
+                    field="entity",
+                )
+        elif writer != device.site_id:
+            owner = site_crud.get_site(session, writer)
+            raise WrongSite(
+                f"this {item.entity.replace('_', ' ').rstrip('s')} is written by "
+                f"{owner.code if owner else 'another site'}, not by this installation's site",
+                field="payload",
+            )
+        placed = feed.place(session, item.entity, item.payload)
+    except DomainError as exc:
+        reject(item, exc)
+        return
+    try:
+        with session.begin_nested():
+            outcome = apply.apply_change(
+                session, entity=item.entity, operation=item.operation, snapshot=snapshot
+            )
+            if isinstance(outcome, DomainError):
+                raise _Refused(outcome)
+    except _Refused as refused:
+        reject(item, refused.error)
+        return
+    except IntegrityError as exc:
+        reject(item, DomainError(f"refused by the database: {_constraint(exc)}", field="payload"))
+        return
+    if outcome is apply.ALREADY_APPLIED:
+        duplicate(item)
+    else:
+        accept(item, placed)
+
+
+class _Refused(Exception):
+    """Rolls the savepoint back for an applier's refusal."""
+
+    def __init__(self, error: DomainError) -> None:
+        self.error = error
+
+
+def _constraint(exc: IntegrityError) -> str:
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return name or str(exc.orig).splitlines()[0][:200]
 
 
 def _ledger_writer(session: Session, device: Device, item: ChangeItem, location) -> uuid.UUID:

@@ -57,11 +57,21 @@ def login(body: LoginIn, request: Request, db: DbDep, settings: SettingsDep) -> 
     per-address and per-username rate limit kept in the database, so every process sees it.
     """
     client = request.client.host if request.client else "unknown"
-    # Committed whether or not the password was right: failures and lockouts must stick.
+    # Each step its own transaction: the attempt is counted (and committed) first, the slow
+    # argon2 check runs in a read session holding no write lock, and what it found is recorded
+    # (failures and lockouts stick) with the tokens in a short write.
     with db.transaction() as session:
-        outcome = auth_service.login(
-            session, settings, username=body.username, password=body.password, client=client
-        )
+        try:
+            auth_service.check_rate(session, settings, username=body.username, client=client)
+            limited = None
+        except DomainError as exc:
+            limited = exc
+    if limited is not None:
+        raise limited
+    with db.reader() as session:
+        check = users.check_password(session, username=body.username, password=body.password)
+    with db.transaction() as session:
+        outcome = auth_service.finish_login(session, settings, check=check)
     if outcome.error is not None:
         raise outcome.error
     assert outcome.tokens is not None
