@@ -156,6 +156,23 @@ def cmd_revoke(args, settings: ServerSettings, out: TextIO) -> int:
     return 0
 
 
+def cmd_demo(args, settings: ServerSettings, out: TextIO) -> int:
+    from hom_server import demo
+
+    db = open_database(settings)
+    try:
+        print("loading the demo company (a couple of minutes)...", file=out, flush=True)
+        result = demo.load(db, days=args.days, hours=args.hours or settings.enrolment_code_hours)
+    finally:
+        db.close()
+    print(result.summary, file=out)
+    print("enrolment codes (one use each):", file=out)
+    for what, code in result.codes:
+        print(f"  {code}  {what}", file=out)
+    print("start the server with: hom-server serve", file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hom-server", description="HOM central sync server")
     parser.add_argument("--database-url", help="overrides HOM_SERVER_DATABASE_URL")
@@ -183,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--geo", action="store_true", help="SITE is a manager's geography node code")
     p.add_argument("--hours", type=int, default=None, help="valid for (default 72)")
     p.set_defaults(handler=cmd_enrol_code)
+
+    p = sub.add_parser("demo", help="load the demo company and print enrolment codes")
+    p.add_argument("--days", type=int, default=90, help="days of history (default 90)")
+    p.add_argument("--hours", type=int, default=None, help="codes valid for (default 72)")
+    p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("revoke", help="revoke an enrolled installation's credential")
     p.add_argument("device", metavar="DEVICE", help="device id or installation id")

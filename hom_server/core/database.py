@@ -93,9 +93,8 @@ def is_current(engine: Engine) -> bool:
     )
 
 
-def migrate(db: ServerDatabase) -> None:
-    """Bring both chains to their heads and make sure the roles and the server's own
-    installation row exist. Safe to run from several processes at once on PostgreSQL."""
+def upgrade(db: ServerDatabase) -> None:
+    """Bring both chains to their heads; safe from several processes at once on PostgreSQL."""
     engine = db.engine
     if db.is_postgresql:
         with engine.begin() as conn:
@@ -104,6 +103,11 @@ def migrate(db: ServerDatabase) -> None:
     else:
         with writer(engine).begin() as conn:
             _upgrade_both(conn)
+
+
+def migrate(db: ServerDatabase) -> None:
+    """``upgrade``, then make sure the roles and the server's own installation row exist."""
+    upgrade(db)
     with db.transaction() as session:
         users.seed_roles(session)
         if site_crud.get_installation(session) is None:
