@@ -13,15 +13,18 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TextIO, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
+from hom.services.context import ActorContext
 from hom_server.core.config import ServerSettings, load_settings
 from hom_server.core.database import ServerDatabase, migrate, open_database
 
+T = TypeVar("T")
 EXIT_REFUSED = 2
 EXIT_FAILED = 1
 log = logging.getLogger("hom.server")
@@ -38,11 +41,18 @@ def _database(settings: ServerSettings, *, migrated: bool = True) -> ServerDatab
     return db
 
 
-def _system_ctx(db: ServerDatabase):
+def _as_server(settings: ServerSettings, action: Callable[[Session, ActorContext], T]) -> T:
+    """Run ``action`` in one transaction of the migrated database, as the server itself."""
     from hom.services import sites
 
-    with db.reader() as session:
-        return sites.system_context(session)
+    db = _database(settings)
+    try:
+        with db.reader() as session:
+            ctx = sites.system_context(session)
+        with db.transaction() as session:
+            return action(session, ctx)
+    finally:
+        db.close()
 
 
 def cmd_migrate(args, settings: ServerSettings, out: TextIO) -> int:
@@ -93,11 +103,10 @@ def cmd_create_admin(args, settings: ServerSettings, out: TextIO, stdin: TextIO)
     from hom.services import users
 
     password = _read_password(args, f"Password for {args.username}: ", stdin)
-    db = _database(settings)
-    try:
-        ctx = _system_ctx(db)
-        with db.transaction() as session:
-            user = users.create_user(
+    name = _as_server(
+        settings,
+        lambda session, ctx: (
+            users.create_user(
                 session,
                 ctx=ctx,
                 user_in={
@@ -106,10 +115,9 @@ def cmd_create_admin(args, settings: ServerSettings, out: TextIO, stdin: TextIO)
                     "full_name": args.full_name or "Administrator",
                     "roles": ["admin"],
                 },
-            )
-            name = user.username
-    finally:
-        db.close()
+            ).username
+        ),
+    )
     print(f"created administrator {name}", file=out)
     return 0
 
@@ -117,20 +125,17 @@ def cmd_create_admin(args, settings: ServerSettings, out: TextIO, stdin: TextIO)
 def cmd_enrol_code(args, settings: ServerSettings, out: TextIO) -> int:
     from hom_server.services import devices
 
-    db = _database(settings)
-    try:
-        ctx = _system_ctx(db)
-        with db.transaction() as session:
-            issued = devices.create_code(
-                session,
-                ctx=ctx,
-                site_code=None if args.geo else args.site,
-                geo_code=args.site if args.geo else None,
-                hours=args.hours or settings.enrolment_code_hours,
-            )
-            code, expires, label = issued.code, issued.record.expires_at, issued.record.label
-    finally:
-        db.close()
+    def issue(session: Session, ctx: ActorContext):
+        issued = devices.create_code(
+            session,
+            ctx=ctx,
+            site_code=None if args.geo else args.site,
+            geo_code=args.site if args.geo else None,
+            hours=args.hours or settings.enrolment_code_hours,
+        )
+        return issued.code, issued.record.expires_at, issued.record.label
+
+    code, expires, label = _as_server(settings, issue)
     print(f"{code}  (for {label}; one use, expires {expires:%Y-%m-%d %H:%M} UTC)", file=out)
     return 0
 
@@ -144,14 +149,12 @@ def cmd_revoke(args, settings: ServerSettings, out: TextIO) -> int:
         raise CliError(
             f"DEVICE must be a device or installation id (a UUID), not {args.device!r}"
         ) from None
-    db = _database(settings)
-    try:
-        ctx = _system_ctx(db)
-        with db.transaction() as session:
-            device = devices.revoke(session, ctx=ctx, device_id=device_id)
-            name, did = device.name, device.id
-    finally:
-        db.close()
+
+    def revoke(session: Session, ctx: ActorContext):
+        device = devices.revoke(session, ctx=ctx, device_id=device_id)
+        return device.name, device.id
+
+    name, did = _as_server(settings, revoke)
     print(f"revoked {name} ({did})", file=out)
     return 0
 
