@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hom.core import logs
-from hom.core.config import Settings, load_settings
 from hom.core.errors import DomainError
-from hom.core.store import Store, open_store
-from hom.models.enums import SiteKind
-from hom.services.context import ActorContext
 from hom_desktop import __version__
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest loads with the command that needs it (the GUI paints first)
+    from hom.core.config import Settings
+    from hom.core.store import Store
+    from hom.services.context import ActorContext
     from hom.services.trace import BatchTrace
+
+SITE_KINDS = ("head_office", "factory", "depot", "distributor")
+"""``SiteKind``'s values, spelled out so building the parser imports no model (a test checks)."""
 
 log = logging.getLogger("hom.cli")
 
@@ -61,10 +63,14 @@ class Secrets:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from hom.core.config import load_settings
+
     return load_settings(args.data_dir)
 
 
 def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
+    from hom.core.store import open_store
+
     settings = _settings(args)
     if must_exist and not settings.store_path.exists():
         raise CliError(
@@ -112,10 +118,11 @@ def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         from hom_desktop.ui.app import run_gui
     except ImportError as exc:
         raise CliError(f"the desktop application cannot start: {exc}") from None
-    return run_gui(_settings(args))
+    return run_gui(args.data_dir)
 
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.models.enums import SiteKind
     from hom.services import setup
 
     store = _open(args, must_exist=False)
@@ -206,6 +213,7 @@ def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.core.store import open_store
     from hom.services import maintenance
 
     if not args.yes:
@@ -359,7 +367,9 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     store = _open(args)
     try:
         ctx = None if args.dry_run else _sign_in(args, store, secrets)
-        with store.transaction() as session:
+        # Checked in a read session (no write lock), then written in one short transaction,
+        # which re-checks every row against the store as it is by then.
+        with store.reader() as session:
             preview = csv_io.preview_import(session, kind=args.kind, text=text)
             problems = [(preview.header_line, e) for e in preview.header_errors]
             problems += [(r.line, r.error) for r in preview.bad_rows]
@@ -375,10 +385,12 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
                 f"{counts['create']} to create, {counts['update']} to update, "
                 f"{counts['unchanged']} unchanged"
             )
-            if args.dry_run:
-                out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
-                return 0
+        if args.dry_run:
+            out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
+            return 0
+        with store.transaction() as session:
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
+        store.checkpoint()
         out.write(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged\n"
@@ -452,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", cmd_init, "create the store for a site, with its first admin")
     p.add_argument("--site", default="DEP01", help="code of the site this store writes for")
     p.add_argument("--site-name", default="", help="the site's name")
-    p.add_argument("--site-kind", default="depot", choices=[k.value for k in SiteKind])
+    p.add_argument("--site-kind", default="depot", choices=SITE_KINDS)
     p.add_argument("--manager", action="store_true", help="a read-only manager's store (no site)")
     p.add_argument("--currency", default="INR", help="ISO 4217 code (default INR)")
     p.add_argument("--admin", default="admin", help="username of the first admin")
@@ -516,7 +528,13 @@ def main(
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
     args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
     secrets = Secrets(getattr(args, "password_stdin", False), stdin)
-    handler = getattr(args, "handler", None) or cmd_gui
+    handler = getattr(args, "handler", None)
+    if handler is None:  # the GUI: its window paints first, the store opens behind it
+        try:
+            return cmd_gui(args, secrets, out)
+        except CliError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
     settings = _settings(args)
     try:
         logs.configure(settings.data_dir)

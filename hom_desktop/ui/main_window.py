@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom.core.config import APP_NAME
+from hom.core.names import APP_NAME
 from hom.services import reports
 from hom_desktop.ui import prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView
@@ -80,7 +80,13 @@ class StatusBar:
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         app.changed.connect(lambda _d: self.refresh())
+        app.waiting.connect(self.show_waiting)
         self.refresh()
+
+    def show_waiting(self, text: str) -> None:
+        """Why a save is waiting for the store (empty: it no longer is)."""
+        self.message.setText(text)
+        self.message.repaint()
 
     def set_online(self, online: bool) -> None:
         server = getattr(self.window.app.settings, "server_url", None)
