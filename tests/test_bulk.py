@@ -96,3 +96,15 @@ def test_postgresql_bulk_rows_go_through_copy_and_read_back_identically():
             assert len({r.id for r in read}) == len(ids)
             assert s.scalar(select(AuditEntry.summary).where(AuditEntry.entity == "y")) == "n000"
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_copy_returns_the_rows_as_written():
+    with fresh_database() as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        rows = [{"action": "probe", "entity": "x"} for _ in range(bulk.COPY_MIN_ROWS)]
+        with make_session_factory(engine)() as s, s.begin():
+            written = bulk.insert_rows(s, AuditEntry.__table__, rows)
+        assert len(written) == len(rows) and all(r["id"] is not None for r in written)
+        engine.dispose()

@@ -80,7 +80,7 @@ def insert_rows(
         with raw.cursor() as cursor, cursor.copy(plan.copy_sql) as copy:
             for values in zip(*columns, strict=True):
                 copy.write_row(values)
-        return
+        return rows
     if plan.positional:
         params: list[Any] = list(zip(*columns, strict=True))
     else:
