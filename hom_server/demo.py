@@ -43,6 +43,9 @@ def load(db: ServerDatabase, *, days: int, hours: int) -> DemoCodes:
         writer_sessions=db.writer_sessions,
     )
     summary = demo.load_demo(store, days=days)
+    # On SQLite the loader builds the demo in a file beside and moves it in whole, without the
+    # server's own tables: bring them back (the database held nothing else before).
+    upgrade(db)
     with db.transaction() as session:
         feed.capture_changes(session)
         ctx = sites.system_context(session)
