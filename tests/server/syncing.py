@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -103,7 +105,29 @@ def push(
     return client.post("/sync/push", json=body, headers=inst.headers())
 
 
-def pull_all(server: ServerProcess, inst: Installation, *, limit: int = 1000) -> list[dict]:
+def pull_all(
+    server: ServerProcess,
+    inst: Installation,
+    *,
+    limit: int = 1000,
+    until: Callable[[list[dict]], bool] | None = None,
+    timeout: float = 60,
+) -> list[dict]:
+    """Every item the installation may pull, from the start of the feed.
+
+    With ``until``, pull again until it holds: on PostgreSQL a change is delivered once every
+    older transaction of the whole cluster has finished (the watermark), so a long transaction
+    elsewhere (another test run on the same server) delays it; it never skips it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        items = _pull_once(server, inst, limit)
+        if until is None or until(items) or time.monotonic() > deadline:
+            return items
+        time.sleep(0.2)
+
+
+def _pull_once(server: ServerProcess, inst: Installation, limit: int) -> list[dict]:
     items: list[dict] = []
     cursor = None
     with server.client() as c:

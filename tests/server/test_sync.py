@@ -248,9 +248,15 @@ def test_pull_is_scoped_and_paginated(server, admin_token, world):
             for _ in range(3)
         ],
     )
-    north = pull_all(server, north_depot, limit=2)
-    south = pull_all(server, south_depot, limit=2)
-    managed = pull_all(server, manager, limit=3)
+
+    def has(inst, count):
+        return lambda items: (
+            count <= sum(i["origin_installation_id"] == str(inst.installation_id) for i in items)
+        )
+
+    north = pull_all(server, north_depot, limit=2, until=has(north_depot, 5))
+    south = pull_all(server, south_depot, limit=2, until=has(south_depot, 3))
+    managed = pull_all(server, manager, limit=3, until=has(north_depot, 5))
     dep01, dep02 = str(world.dep01), str(world.dep02)
     assert north and all(i["site_id"] == dep01 for i in north if i["entity"] == "stock_ledger")
     assert south and all(i["site_id"] == dep02 for i in south if i["entity"] == "stock_ledger")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -118,8 +119,12 @@ def test_readers_paging_the_feed_never_miss_a_change_under_concurrent_writers(
                     pushed.update((str(inst.installation_id), i["seq"]) for i in items)
 
     def read(target) -> list[tuple[str, int]]:
+        """Page on with small pages until the writers are done and every pushed change has
+        come (on PostgreSQL a change waits for older transactions anywhere in the cluster to
+        end; a change the cursor had passed would never come, and the test would fail)."""
         seen: list[tuple[str, int]] = []
         cursor = start_cursor
+        deadline = None
         with httpx.Client(base_url=target.url, timeout=60) as c:
             while True:
                 finished = done.is_set()  # read before the page: a last full pass follows it
@@ -133,7 +138,12 @@ def test_readers_paging_the_feed_never_miss_a_change_under_concurrent_writers(
                 )
                 cursor = page["next_cursor"]
                 if finished and not page["has_more"]:
-                    return seen
+                    with lock:
+                        complete = pushed <= set(seen)
+                    deadline = deadline or time.monotonic() + 60
+                    if complete or time.monotonic() > deadline:
+                        return seen
+                    time.sleep(0.2)
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         readers = [pool.submit(read, server), pool.submit(read, second_server)]

@@ -48,20 +48,26 @@ def test_master_data_written_on_the_server_reaches_every_installation(server, ad
     north = enrol(server, token, site="DEP01")
     south = enrol(server, token, site="DEP02")
     for inst in (north, south):
-        products = [i for i in pull_all(server, inst) if i["entity"] == "products"]
+        items = pull_all(
+            server, inst, until=lambda xs: any(x["payload"].get("sku") == "GHEE-500" for x in xs)
+        )
+        products = [i for i in items if i["entity"] == "products"]
         ghee = [i for i in products if i["payload"]["sku"] == "GHEE-500"]
         assert len(ghee) == 1 and ghee[0]["payload"]["mrp"] == "120.00"
         assert ghee[0]["site_id"] is None  # the head office's
     # A change travels too, as a newer snapshot of the same row.
     admin.patch(f"/products/{made.json()['id']}", json={"mrp": "125.00"})
-    later = [i for i in pull_all(server, north) if i["entity_id"] == made.json()["id"]]
+    mine = made.json()["id"]
+    items = pull_all(server, north, until=lambda xs: sum(x["entity_id"] == mine for x in xs) > 1)
+    later = [i for i in items if i["entity_id"] == mine]
     assert [i["payload"]["mrp"] for i in later] == ["120.00", "125.00"]
 
 
 def test_master_data_is_pushed_by_the_head_office_only(server, admin, token):
     head_office = enrol(server, token, site="HO")
     depot = enrol(server, token, site="DEP01")
-    template = next(i["payload"] for i in pull_all(server, depot) if i["entity"] == "products")
+    items = pull_all(server, depot, until=lambda xs: any(x["entity"] == "products" for x in xs))
+    template = next(i["payload"] for i in items if i["entity"] == "products")
     product = copy.deepcopy(template) | {"id": str(uuid.uuid4()), "sku": "OIL-1L", "name": "Oil"}
     refused = push(server, depot, [_item(depot, "products", product)]).json()["results"][0]
     assert refused["status"] == "rejected" and "head office" in refused["reason"]
@@ -139,7 +145,10 @@ def test_orders_come_from_the_sellers_site_and_reach_the_buyer(server, admin, to
     r = push(server, other, [_item(other, "primary_orders", _order(world, buyer))]).json()
     assert r["results"][0]["status"] == "rejected" and "DEP01" in r["results"][0]["reason"]
     # The distributor (the buyer) pulls the order addressed to it; the other depot does not.
-    seen = [i for i in pull_all(server, distributor) if i["entity"] == "primary_orders"]
+    items = pull_all(
+        server, distributor, until=lambda xs: sum(x["entity_id"] == order["id"] for x in xs) > 1
+    )
+    seen = [i for i in items if i["entity"] == "primary_orders"]
     assert [i["payload"]["version"] for i in seen if i["entity_id"] == order["id"]] == [1, 2]
     assert not [i for i in pull_all(server, other) if i["entity"] == "primary_orders"]
 
