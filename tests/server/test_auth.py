@@ -186,3 +186,12 @@ def test_only_administrators_issue_codes_and_revoke(server, admin_token):
         assert c.post(f"/devices/{uuid.uuid4()}/revoke").status_code == 404
         listed = c.get("/devices").json()
         assert enrolment["device_id"] in {d["id"] for d in listed}
+
+
+def test_health_and_the_api_docs_answer_without_signing_in(server):
+    with server.client() as c:
+        health = c.get("/health").json()
+        assert health["status"] == "ok" and health["migrated"] is True
+        assert c.get("/docs").status_code == 200
+        schema = c.get("/openapi.json").json()
+    assert {"/auth/login", "/sync/push", "/sync/pull", "/orders/{level}"} <= set(schema["paths"])
