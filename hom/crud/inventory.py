@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, upda
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from hom.core.ids import new_id
 from hom.crud import bulk
 from hom.models.enums import VoucherType
 from hom.models.inventory import StockBalance, StockLedgerEntry
@@ -382,3 +383,44 @@ def batches_on_hand(
         )
     )
     return [(b, int(q), batch) for b, q, batch in session.execute(stmt)]
+
+
+def ledger_ids_present(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are already ledger entries (a sync applier skips those)."""
+    wanted = list(set(ids))
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(wanted):
+        found.update(
+            session.scalars(select(StockLedgerEntry.id).where(StockLedgerEntry.id.in_(chunk)))
+        )
+    return found
+
+
+def write_balances(
+    session: Session,
+    *,
+    existing: dict[BalanceKey, BalanceRow],
+    running: dict[BalanceKey, int],
+    at: datetime,
+) -> None:
+    """Bring the balance rows of ``running``'s keys to its quantities: relative updates of the
+    rows that exist (``existing``, as read before the change) and inserts of new keys."""
+    updates = [
+        {"b_id": existing[k].id, "delta": q - existing[k].quantity, "updated_at": at}
+        for k, q in running.items()
+        if k in existing and existing[k].quantity != q
+    ]
+    inserts = [
+        {
+            "id": new_id(),
+            "location_id": k[0],
+            "product_id": k[1],
+            "batch_id": k[2],
+            "quantity": q,
+            "updated_at": at,
+        }
+        for k, q in running.items()
+        if k not in existing
+    ]
+    add_to_balances(session, updates)
+    insert_balances(session, inserts)

@@ -122,3 +122,27 @@ def raise_document_sequence(
     elif seq.last_value < at_least:
         seq.last_value = at_least
     session.flush()
+
+
+def site_ids_in_geography(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The sites placed at any of ``node_ids`` (a manager's subtree)."""
+    ids = list(node_ids)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 400):
+        stmt = select(Site.id).where(Site.geo_node_id.in_(ids[start : start + 400]))
+        found.update(session.scalars(stmt))
+    return found
+
+
+def location_ids_of_sites(session: Session, site_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    ids = list(site_ids)
+    found: list[uuid.UUID] = []
+    for start in range(0, len(ids), 400):
+        stmt = select(StockLocation.id).where(StockLocation.site_id.in_(ids[start : start + 400]))
+        found.extend(session.scalars(stmt))
+    return found
+
+
+def site_of_party(session: Session, party_id: uuid.UUID) -> uuid.UUID | None:
+    """The site whose premises belong to a party (a distributor's own site), if any."""
+    return session.scalar(select(Site.id).where(Site.party_id == party_id).limit(1))

@@ -15,7 +15,7 @@ Every change bumps the order's version and queues it for sync in the same transa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -554,10 +554,12 @@ def page_orders(
     offset: int = 0,
     limit: int = 200,
     ctx: ActorContext | None = None,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> list[OrderRow]:
     """A page of order rows; ``party_id`` matches any party of the order, ``since``/``until``
     bound the order date (inclusive), ``search`` looks in the number and the counterparty's code
-    and name, ``sort`` is one of ``crud.orders.SORT_KEYS`` (``-`` for descending)."""
+    and name, ``sort`` is one of ``crud.orders.SORT_KEYS`` (``-`` for descending); ``site_ids``
+    keeps the orders of those sites only (a reader's scope)."""
     if ctx is not None:
         require(ctx, "orders.view")
     spec = spec_for(level)
@@ -569,7 +571,7 @@ def page_orders(
     rows = orders_crud.page_rows(
         session,
         spec.model,
-        query=_query(spec, status, party_id, since, until, search),
+        query=_query(spec, status, party_id, since, until, search, site_ids),
         level=spec.level.value,
         sort=sort,
         offset=max(0, offset),
@@ -588,12 +590,13 @@ def count_orders(
     until: date | None = None,
     search: str = "",
     ctx: ActorContext | None = None,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> int:
     if ctx is not None:
         require(ctx, "orders.view")
     spec = spec_for(level)
     return orders_crud.count_rows(
-        session, spec.model, query=_query(spec, status, party_id, since, until, search)
+        session, spec.model, query=_query(spec, status, party_id, since, until, search, site_ids)
     )
 
 
@@ -942,6 +945,7 @@ def _query(
     since: date | None,
     until: date | None,
     search: str,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> orders_crud.OrderQuery:
     return orders_crud.OrderQuery(
         counterparty_field=spec.counterparty_field,
@@ -952,6 +956,7 @@ def _query(
         since=since,
         until=until,
         search=search,
+        site_ids=list(site_ids) if site_ids is not None else None,
     )
 
 

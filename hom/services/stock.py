@@ -128,26 +128,8 @@ def post(
         )
 
     inventory_crud.insert_ledger_rows(session, ledger_rows)
-    updates = [
-        {"b_id": existing[k].id, "delta": q - existing[k].quantity, "updated_at": now}
-        for k, q in running.items()
-        if k in existing and existing[k].quantity != q
-    ]
-    inserts = [
-        {
-            "id": new_id(),
-            "location_id": k[0],
-            "product_id": k[1],
-            "batch_id": k[2],
-            "quantity": q,
-            "updated_at": now,
-        }
-        for k, q in running.items()
-        if k not in existing
-    ]
-    inventory_crud.add_to_balances(session, updates)
     try:
-        inventory_crud.insert_balances(session, inserts)
+        inventory_crud.write_balances(session, existing=existing, running=running, at=now)
     except IntegrityError:
         # Another writer created the same balance row since it was read (PostgreSQL; the unique
         # key refused this one): nothing of this voucher stands, and trying again will see it.

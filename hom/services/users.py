@@ -389,6 +389,10 @@ def list_users(
     return user_crud.list_users(session, search=search, limit=limit, offset=offset)
 
 
+def count_users(session: Session, *, search: str = "") -> int:
+    return user_crud.count_users(session, search=search)
+
+
 def list_roles(session: Session) -> list[Role]:
     return user_crud.list_roles(session)
 
