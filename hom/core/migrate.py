@@ -27,6 +27,12 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision id of this version's migration chain (a store at any other is newer)."""
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

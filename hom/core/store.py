@@ -11,11 +11,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hom.core import backup, migrate
+from hom.core import lock as store_lock
 from hom.core.config import Settings
 from hom.core.database import make_engine, make_session_factory, unit_of_work, writer
+from hom.core.errors import DomainError
+
+
+class StoreBusy(DomainError):
+    """Another program held SQLite's write lock for longer than the busy timeout."""
+
+    code = "store_busy"
+
+
+class StoreDamaged(DomainError):
+    """The store file is not a database SQLite can read, or it is damaged."""
+
+    code = "store_damaged"
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "database is busy" (also wrapped by SQLAlchemy)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
 
 
 @dataclass
@@ -24,13 +45,32 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]  # read transactions
     writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
+    lock: store_lock.StoreLock | None = None  # held while open, so a restore can refuse and say who
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One user action: one session, one transaction, holding SQLite's write lock from the
-        start so what it reads cannot change before it writes."""
-        with unit_of_work(self.writer_sessions) as session:
-            yield session
+        start so what it reads cannot change before it writes.
+
+        When another program keeps the write lock past the busy timeout, ``StoreBusy`` names it
+        (nothing of this transaction was written)."""
+        try:
+            with unit_of_work(self.writer_sessions) as session:
+                yield session
+        except OperationalError as exc:
+            if not is_busy_error(exc):
+                raise
+            raise self.busy_error() from exc
+
+    def busy_error(self) -> StoreBusy:
+        mine = self.lock.mine_path if self.lock else None
+        who = store_lock.describe_holders(self.settings.store_path, exclude=mine)
+        seconds = self.settings.busy_timeout_ms / 1000
+        return StoreBusy(
+            f"the store is busy: {who} kept it locked for writing for more than {seconds:g} s; "
+            "nothing was written, try again when it has finished",
+            field="store",
+        )
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -40,12 +80,59 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
-    """Open (creating or migrating as needed) the store in ``settings.data_dir``."""
+    """Open (creating or migrating as needed) the store in ``settings.data_dir``.
+
+    Raises ``StoreInUse`` while a restore runs, ``StoreDamaged`` for a file SQLite cannot read,
+    and ``StoreBusy`` when a migration waits too long for another program's write lock.
+    """
+    held = store_lock.hold(settings.store_path)
+    try:
+        return _open(settings, auto_backup=auto_backup, held=held)
+    except BaseException:
+        held.release()
+        raise
+
+
+def _open(settings: Settings, *, auto_backup: bool, held: store_lock.StoreLock) -> Store:
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
+    try:
+        _prepare(settings, engine, existed=existed, auto_backup=auto_backup)
+    except OperationalError as exc:
+        engine.dispose()
+        if is_busy_error(exc):
+            who = store_lock.describe_holders(settings.store_path, exclude=held.mine_path)
+            raise StoreBusy(
+                f"the store is busy: {who} is writing to it; try again when it has finished",
+                field="store",
+            ) from exc
+        raise StoreDamaged(_damaged(settings, exc), field="store") from exc
+    except DatabaseError as exc:
+        engine.dispose()
+        raise StoreDamaged(_damaged(settings, exc), field="store") from exc
+    return Store(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        writer_sessions=make_session_factory(writer(engine)),
+        lock=held,
+    )
+
+
+def _damaged(settings: Settings, exc: DatabaseError) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return (
+        f"{settings.store_path} cannot be read ({reason}): it is damaged or not a HOM store; "
+        "restore a backup with 'hom-desktop restore FILE --yes'"
+    )
+
+
+def _prepare(settings: Settings, engine: Engine, *, existed: bool, auto_backup: bool) -> None:
     if existed:
         current = migrate.current_revision(engine)
         if current != migrate.head_revision(engine):
@@ -63,9 +150,3 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
             )
     else:
         migrate.upgrade(engine)
-    return Store(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        writer_sessions=make_session_factory(writer(engine)),
-    )

@@ -136,7 +136,7 @@ class ImportDialog(QDialog):
         store, kind = self.app.store, self.kind
 
         def work(p: Progress) -> ImportPreview:
-            text = csv_io.decode(path.read_bytes())
+            text = csv_io.decode(csv_io.read_file(path))
             p.check()
             with store.reader() as s:
                 preview = csv_io.preview_import(s, kind=kind, text=text)
