@@ -13,9 +13,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from hom.core import logs
+from alembic.util.exc import CommandError as AlembicCommandError
+
+from hom.core import logs, paths, text
 from hom.core.config import Settings, load_settings
 from hom.core.errors import DomainError
 from hom.core.store import Store, open_store
@@ -34,6 +36,24 @@ EXIT_FAILED = 1
 
 class CliError(Exception):
     """A refusal detected by the command line itself (bad flags, missing input)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line naming the problem and where help is (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {text.for_terminal(message)} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED)
+
+
+def _whole_number(value: str) -> int:
+    """An ``int`` flag in the documented format: ASCII digits only (no ``4_5``, no ``४५``)."""
+    try:
+        return int(text.check_number_text(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text.for_terminal(value)!r} is not a whole number written with the digits 0-9"
+        ) from None
 
 
 # --- plumbing -----------------------------------------------------------------------------
@@ -79,7 +99,7 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
 
     if not args.user:
         raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
-    password = secrets.read(f"Password for {args.user}: ")
+    password = secrets.read(f"Password for {text.for_terminal(args.user)}: ")
     with store.transaction() as session:
         outcome = users.authenticate(
             session,
@@ -115,11 +135,14 @@ def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom.services import setup
+    from hom.services import setup, sites
 
+    sites.check_currency(args.currency)
+    settings = _settings(args)
+    created = not settings.store_path.exists()
+    password = secrets.read(f"New password for {text.for_terminal(args.admin)}: ", confirm=True)
     store = _open(args, must_exist=False)
     try:
-        password = secrets.read(f"New password for {args.admin}: ", confirm=True)
         with store.transaction() as session:
             result = setup.initialize(
                 session,
@@ -133,8 +156,13 @@ def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
             )
         where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
         out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
-    finally:
+    except BaseException:
         store.close()
+        if created:  # a refused init leaves no half-made store behind
+            for leftover in paths.store_files(settings.store_path):
+                leftover.unlink(missing_ok=True)
+        raise
+    store.close()
     return 0
 
 
@@ -305,7 +333,9 @@ def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
-        new_password = secrets.read(f"New password for {args.username}: ", confirm=True)
+        new_password = secrets.read(
+            f"New password for {text.for_terminal(args.username)}: ", confirm=True
+        )
         with store.transaction() as session:
             site_id = sites.get_site_by_code(session, args.site).id if args.site else None
             user = users.create_user(
@@ -351,22 +381,25 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import csv_io
 
     path = Path(args.file)
-    try:
-        text = csv_io.decode(path.read_bytes())
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    settings = _settings(args)
+    content = csv_io.decode(
+        csv_io.read_file(path, max_bytes=settings.import_max_bytes), args.encoding
+    )
     store = _open(args)
     try:
         ctx = None if args.dry_run else _sign_in(args, store, secrets)
         with store.transaction() as session:
-            preview = csv_io.preview_import(session, kind=args.kind, text=text)
+            preview = csv_io.preview_import(session, kind=args.kind, text=content)
             problems = [(preview.header_line, e) for e in preview.header_errors]
             problems += [(r.line, r.error) for r in preview.bad_rows]
+            if len(problems) == 1:
+                line, error = problems[0]
+                raise CliError(f"{path.name}, line {line}: {error}; nothing was imported")
             for line, error in problems[:50]:
-                print(f"{path.name}, line {line}: {error}", file=sys.stderr)
+                print(f"{path.name}, line {line}: {text.for_terminal(str(error))}", file=sys.stderr)
             if problems:
                 raise DomainError(
-                    f"{len(problems)} problem(s) in {path.name}; nothing was imported",
+                    f"{len(problems)} problems in {path.name} (listed above); nothing was imported",
                     field="file",
                 )
             counts = preview.counts()
@@ -390,18 +423,27 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import csv_io
 
+    settings = _settings(args)
+    output = None
+    if args.output:
+        output = paths.check_output_file(
+            Path(args.output),
+            field="output",
+            store_path=settings.store_path,
+            backup_dir=settings.backup_dir,
+        )
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
         with store.reader() as session:
-            text = csv_io.export_csv(session, ctx=ctx, kind=args.kind)
+            content = csv_io.export_csv(session, ctx=ctx, kind=args.kind)
     finally:
         store.close()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.write(f"exported {args.kind} to {args.output}\n")
+    if output is not None:
+        paths.write_text_file(output, content, field="output")
+        out.write(f"exported {args.kind} to {output}\n")
     else:
-        out.write(text)
+        out.write(content)
     return 0
 
 
@@ -410,7 +452,8 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
     settings = _settings(args)
     tables = maintenance.inspect_store(settings)
-    out.write(f"{settings.store_path} ({settings.store_path.stat().st_size / 1e6:.1f} MB)\n")
+    size = settings.store_path.stat().st_size / 1e6
+    out.write(f"{settings.store_path} ({size:.1f} MB)\n")
     _print_table([(t.name, t.rows) for t in tables], ["table", "rows"], out)
     return 0
 
@@ -419,7 +462,7 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,
@@ -434,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="read passwords from standard input, one per line, instead of prompting",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hom-desktop",
         description="HOM Desktop: offline-first distribution management. "
         "Without a command, opens the desktop application.",
@@ -458,10 +501,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-name", default="Administrator", help="full name of the first admin")
 
     p = add("demo", cmd_demo, "load the deterministic demo data set into a new store")
-    p.add_argument("--scale", type=int, default=1, help="multiply the data set (for benchmarks)")
+    p.add_argument(
+        "--scale", type=_whole_number, default=1, help="multiply the data set (for benchmarks)"
+    )
     p.add_argument("--currency", default="INR", help="ISO 4217 code for prices (default INR)")
-    p.add_argument("--seed", type=int, default=20261127, help="random seed (same seed, same data)")
-    p.add_argument("--days", type=int, default=90, help="days of history to replay (default 90)")
+    p.add_argument(
+        "--seed", type=_whole_number, default=20261127, help="random seed (same seed, same data)"
+    )
+    p.add_argument(
+        "--days", type=_whole_number, default=90, help="days of history to replay (default 90)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     add("verify", cmd_verify, "prove every stock balance equals the sum of its ledger entries")
@@ -496,6 +545,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=kinds)
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument(
+        "--encoding",
+        help="the file's encoding when it is not UTF-8, e.g. cp1252 (default: UTF-8, with or "
+        "without BOM, or UTF-16 with a BOM)",
+    )
 
     p = add("export", cmd_export, "export master data to CSV")
     p.add_argument("kind", choices=kinds)
@@ -511,7 +565,10 @@ def main(
     import os
 
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad flag (already said in one line)
+        return exc.code if isinstance(exc.code, int) else EXIT_REFUSED
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
     args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
     secrets = Secrets(getattr(args, "password_stdin", False), stdin)
@@ -528,7 +585,16 @@ def main(
     try:
         return handler(args, secrets, out)
     except (DomainError, CliError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.info("command %s refused: %s", getattr(args, "command", "gui"), exc, exc_info=True)
+        print(f"error: {text.for_terminal(str(exc))}", file=sys.stderr)
+        return EXIT_REFUSED
+    except AlembicCommandError as exc:
+        log.exception("command %s: the store's schema is unknown", getattr(args, "command", "gui"))
+        print(
+            f"error: the store's schema is not one this version knows ({exc}); it was probably "
+            "written by a newer version of HOM: install that version, or restore a backup",
+            file=sys.stderr,
+        )
         return EXIT_REFUSED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -537,7 +603,8 @@ def main(
         log.exception("command %s failed", getattr(args, "command", "gui"))
         log_path = settings.data_dir / "logs" / "hom.log"
         print(
-            f"error: unexpected {type(exc).__name__}: {exc} (details in {log_path})",
+            f"error: unexpected {type(exc).__name__}: {text.for_terminal(str(exc))} "
+            f"(details in {log_path})",
             file=sys.stderr,
         )
         return EXIT_FAILED

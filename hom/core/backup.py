@@ -24,7 +24,7 @@ class BackupError(DomainError):
     code = "backup"
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """A ``file:`` URI with the path percent-encoded (``?``, ``#`` and ``%`` are legal in names)."""
     return path.resolve().as_uri() + "?mode=ro"
 
@@ -48,7 +48,7 @@ def _copy_database(source: Path, target: Path) -> None:
     what is committed in its ``-wal`` file is included, and nothing of ``source`` is changed."""
     target.unlink(missing_ok=True)
     try:
-        src = sqlite3.connect(_read_only_uri(source), uri=True)
+        src = sqlite3.connect(read_only_uri(source), uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot open {source}: {exc}") from None
     try:
@@ -133,7 +133,7 @@ def check_is_store(path: Path) -> None:
     if not path.is_file():
         raise BackupError(f"{path} is not a file")
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check(3)")]
             if problems != ["ok"]:

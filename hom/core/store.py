@@ -39,6 +39,15 @@ def is_busy_error(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
 
 
+_DAMAGE = ("malformed", "not a database", "disk i/o error", "database corrupt")
+
+
+def is_damage_error(exc: BaseException) -> bool:
+    """True for SQLite's errors about a damaged or foreign file (not constraint violations)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(marker in text for marker in _DAMAGE)
+
+
 @dataclass
 class Store:
     settings: Settings
@@ -57,10 +66,12 @@ class Store:
         try:
             with unit_of_work(self.writer_sessions) as session:
                 yield session
-        except OperationalError as exc:
-            if not is_busy_error(exc):
-                raise
-            raise self.busy_error() from exc
+        except DatabaseError as exc:
+            if is_busy_error(exc):
+                raise self.busy_error() from exc
+            if is_damage_error(exc):
+                raise StoreDamaged(_damaged(self.settings, exc), field="store") from exc
+            raise
 
     def busy_error(self) -> StoreBusy:
         mine = self.lock.mine_path if self.lock else None
@@ -75,8 +86,13 @@ class Store:
     @contextmanager
     def reader(self) -> Iterator[Session]:
         """A session for reading only (nothing it does is committed)."""
-        with self.sessions() as session:
-            yield session
+        try:
+            with self.sessions() as session:
+                yield session
+        except DatabaseError as exc:
+            if not is_damage_error(exc):
+                raise
+            raise StoreDamaged(_damaged(self.settings, exc), field="store") from exc
 
     def close(self) -> None:
         self.engine.dispose()

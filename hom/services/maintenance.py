@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +101,19 @@ def inspect_store(settings: Settings) -> list[TableInfo]:
     """Every table of the store with its row count (read through sqlite-utils)."""
     if not settings.store_path.exists():
         raise DomainError(f"no store at {settings.store_path}", field="data_dir")
-    db = sqlite_utils.Database(settings.store_path)
+    if not settings.store_path.is_file():
+        raise DomainError(f"{settings.store_path} is not a file", field="data_dir")
     try:
-        return [TableInfo(t.name, t.count) for t in db.tables]
-    finally:
-        db.close()
+        db = sqlite_utils.Database(
+            sqlite3.connect(backup.read_only_uri(settings.store_path), uri=True)
+        )
+        try:
+            return [TableInfo(t.name, t.count) for t in db.tables]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise DomainError(
+            f"{settings.store_path} cannot be read ({exc}): it is damaged or not a HOM store; "
+            "restore a backup with 'hom-desktop restore FILE --yes'",
+            field="store",
+        ) from None

@@ -195,6 +195,11 @@ class SignInOutcome:
         return self.user
 
 
+WRONG_CREDENTIALS = "wrong username or password"
+"""The one answer to an unknown user, an inactive one and a wrong password alike, so sign-in
+cannot be used to find out which user names exist (the CLI, the GUI and the server all show it)."""
+
+
 def authenticate(
     session: Session,
     *,
@@ -203,28 +208,24 @@ def authenticate(
     lockout_attempts: int = LOCKOUT_ATTEMPTS,
     lockout_minutes: int = LOCKOUT_MINUTES,
 ) -> SignInOutcome:
-    """Check a password against the local store, counting failures and locking the account."""
+    """Check a password against the local store, counting failures and locking the account.
+
+    An unknown user, an inactive one and a wrong password get the same ``WRONG_CREDENTIALS``
+    (and an unknown user costs the same password check, so timing tells nothing either). Only
+    someone who gives the right password of a locked account learns that it is locked.
+    """
     if not username.strip() or not password:
         field = "username" if not username.strip() else "password"
         return SignInOutcome(None, ValidationFailed([(field, "is required")]))
     user = user_crud.get_by_username(session, username)
     now = utcnow()
+    wrong = SignInOutcome(None, AuthenticationFailed(WRONG_CREDENTIALS, field="password"))
     if user is None or not user.active:
-        # Same message as a wrong password: do not reveal which usernames exist.
-        return SignInOutcome(
-            None, AuthenticationFailed("wrong username or password", field="password")
-        )
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return SignInOutcome(
-            None,
-            AccountLocked(
-                f"account {user.username} is locked after {lockout_attempts} failed sign-ins; "
-                f"try again in {minutes} min or ask an administrator to unlock it",
-                field="username",
-            ),
-        )
+        security.verify_password(security.dummy_hash(), password)
+        return wrong
     if not security.verify_password(user.password_hash, password):
+        if user.locked_until is not None and user.locked_until > now:
+            return wrong
         user.failed_logins += 1
         if user.failed_logins >= lockout_attempts:
             user.locked_until = now + timedelta(minutes=lockout_minutes)
@@ -238,21 +239,15 @@ def authenticate(
                 entity_id=user.id,
                 summary=f"{user.username} locked after {lockout_attempts} failed sign-ins",
             )
-            return SignInOutcome(
-                None,
-                AccountLocked(
-                    f"wrong password; account {user.username} is now locked for "
-                    f"{lockout_minutes} min after {lockout_attempts} failed sign-ins",
-                    field="password",
-                ),
-            )
-        left = lockout_attempts - user.failed_logins
+        return wrong
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         return SignInOutcome(
             None,
-            AuthenticationFailed(
-                f"wrong username or password ({left} attempt{'s' if left != 1 else ''} left "
-                "before the account locks)",
-                field="password",
+            AccountLocked(
+                f"account {user.username} is locked after {lockout_attempts} failed sign-ins; "
+                f"try again in {minutes} min or ask an administrator to unlock it",
+                field="username",
             ),
         )
     user.failed_logins = 0
