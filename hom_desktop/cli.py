@@ -11,12 +11,14 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from alembic.util.exc import CommandError as AlembicCommandError
 
+from hom.core import lock as store_lock
 from hom.core import logs, paths, text
 from hom.core.config import Settings, load_settings
 from hom.core.errors import DomainError
@@ -90,6 +92,11 @@ def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
         raise CliError(
             f"no store at {settings.store_path}: run 'hom-desktop init' or 'hom-desktop demo' first"
         )
+    if must_exist and settings.store_path.is_file() and settings.store_path.stat().st_size == 0:
+        raise CliError(
+            f"the store {settings.store_path} is an empty file: restore a backup "
+            "('hom-desktop restore FILE --yes') or remove it and run 'hom-desktop init'"
+        )
     return open_store(settings)
 
 
@@ -138,39 +145,48 @@ def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import setup, sites
 
     sites.check_currency(args.currency)
-    settings = _settings(args)
-    created = not settings.store_path.exists()
     password = secrets.read(f"New password for {text.for_terminal(args.admin)}: ", confirm=True)
-    store = _open(args, must_exist=False)
-    try:
-        with store.transaction() as session:
-            result = setup.initialize(
-                session,
-                admin_username=args.admin,
-                admin_password=password,
-                admin_full_name=args.admin_name,
-                site_code=None if args.manager else args.site,
-                site_name=args.site_name or "",
-                site_kind=SiteKind(args.site_kind),
-                currency=args.currency,
-            )
-        where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
-        out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
-    except BaseException:
-        store.close()
-        if created:  # a refused init leaves no half-made store behind
-            for leftover in paths.store_files(settings.store_path):
-                leftover.unlink(missing_ok=True)
-        raise
-    store.close()
+    with _new_store(args) as store, store.transaction() as session:
+        result = setup.initialize(
+            session,
+            admin_username=args.admin,
+            admin_password=password,
+            admin_full_name=args.admin_name,
+            site_code=None if args.manager else args.site,
+            site_name=args.site_name or "",
+            site_kind=SiteKind(args.site_kind),
+            currency=args.currency,
+        )
+    where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
+    out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom.services import demo
-
+@contextmanager
+def _new_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store, opened to be filled; if it did not exist and the command fails, the file
+    made for it is removed again, so a refused ``init`` or ``demo`` leaves nothing behind."""
+    settings = _settings(args)
+    created = not settings.store_path.exists()
     store = _open(args, must_exist=False)
     try:
+        yield store
+    except BaseException:
+        store.close()
+        if created:
+            for leftover in paths.store_files(settings.store_path):
+                leftover.unlink(missing_ok=True)
+            with suppress(OSError):  # the folder of lock files, if nothing else is in it
+                store_lock.holders_dir(settings.store_path).rmdir()
+        raise
+    store.close()
+
+
+def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.services import demo, sites
+
+    sites.check_currency(args.currency)
+    with _new_store(args) as store:
 
         def progress(done: int, total: int, label: str) -> None:
             if not args.quiet:
@@ -188,8 +204,6 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         if not args.quiet:
             out.write("\n")
         out.write(summary.describe() + "\n")
-    finally:
-        store.close()
     return 0
 
 
@@ -220,6 +234,14 @@ def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import maintenance
 
+    settings = _settings(args)
+    if args.to:  # checked before signing in; the service checks it again
+        paths.check_output_file(
+            Path(args.to),
+            field="destination",
+            store_path=settings.store_path,
+            backup_dir=settings.backup_dir,
+        )
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
@@ -387,29 +409,37 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     )
     store = _open(args)
     try:
-        ctx = None if args.dry_run else _sign_in(args, store, secrets)
-        with store.transaction() as session:
+        # The file is checked before anyone signs in, so a bad file changes nothing at all.
+        with store.reader() as session:
             preview = csv_io.preview_import(session, kind=args.kind, text=content)
-            problems = [(preview.header_line, e) for e in preview.header_errors]
-            problems += [(r.line, r.error) for r in preview.bad_rows]
+        problems = [(preview.header_line, e) for e in preview.header_errors]
+        problems += [(r.line, r.error) for r in preview.bad_rows]
+        if problems:
+            # An import refuses in one line; --dry-run (for checking a file) lists every problem
+            # first. The log has them all either way.
+            for line, error in problems:
+                log.info("%s, line %s: %s", path, line, error)
+                if args.dry_run and len(problems) > 1:
+                    shown = text.for_terminal(str(error))
+                    print(f"{path.name}, line {line}: {shown}", file=sys.stderr)
+            line, error = problems[0]
             if len(problems) == 1:
-                line, error = problems[0]
                 raise CliError(f"{path.name}, line {line}: {error}; nothing was imported")
-            for line, error in problems[:50]:
-                print(f"{path.name}, line {line}: {text.for_terminal(str(error))}", file=sys.stderr)
-            if problems:
-                raise DomainError(
-                    f"{len(problems)} problems in {path.name} (listed above); nothing was imported",
-                    field="file",
-                )
-            counts = preview.counts()
-            summary = (
-                f"{counts['create']} to create, {counts['update']} to update, "
-                f"{counts['unchanged']} unchanged"
+            more = "(all listed above)" if args.dry_run else "; --dry-run lists them all"
+            raise CliError(
+                f"{path.name}: {len(problems)} problems, the first on line {line}: {error}; "
+                f"nothing was imported {more}".replace(" ;", ";")
             )
-            if args.dry_run:
-                out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
-                return 0
+        counts = preview.counts()
+        summary = (
+            f"{counts['create']} to create, {counts['update']} to update, "
+            f"{counts['unchanged']} unchanged"
+        )
+        if args.dry_run:
+            out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
+            return 0
+        ctx = _sign_in(args, store, secrets)
+        with store.transaction() as session:
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
         out.write(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
@@ -425,7 +455,7 @@ def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
     settings = _settings(args)
     output = None
-    if args.output:
+    if args.output is not None:
         output = paths.check_output_file(
             Path(args.output),
             field="output",

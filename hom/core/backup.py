@@ -53,6 +53,10 @@ def _copy_database(source: Path, target: Path) -> None:
         raise BackupError(f"cannot open {source}: {exc}") from None
     try:
         dst = sqlite3.connect(target)
+    except sqlite3.Error as exc:
+        src.close()
+        raise BackupError(f"cannot write {target}: {exc}") from None
+    try:
         try:
             with dst:
                 src.backup(dst)
@@ -176,6 +180,8 @@ def prepare_restore(backup: Path, store: Path) -> Path:
     reason = paths.protected_reason(backup, store_path=store)
     if reason:
         raise BackupError(f"{backup} is {reason}: restore from a backup file instead")
+    if backup.is_dir():
+        raise BackupError(f"{backup} is a folder: give the backup file inside it")
     if not backup.is_file():
         raise BackupError(f"backup file not found: {backup}")
     staging = store.with_name(store.name + ".restore")

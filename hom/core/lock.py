@@ -54,8 +54,10 @@ def program_name() -> str:
     """``hom-desktop import`` or ``hom-desktop`` (the GUI): what a refusal shows the user."""
     argv = [a for a in sys.argv if a]
     prog = Path(argv[0]).name if argv else "python"
-    if prog in ("__main__.py", "cli.py", "-c"):
+    if prog in ("__main__.py", "cli.py"):
         prog = "hom-desktop"
+    elif prog == "-c":
+        prog = "python -c"
     words = [a for a in argv[1:] if not a.startswith("-")][:1]
     return " ".join([prog, *words])
 

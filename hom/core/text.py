@@ -14,7 +14,7 @@ Every shared input schema (``hom.schemas.base.Schema``) runs its text fields thr
 - ``SECRET`` fields (passwords) are checked for control characters but never changed.
 
 Numbers typed as text are accepted only in the documented format (``check_number_text``):
-ASCII digits, an optional sign and an optional decimal point. Python would otherwise read
+ASCII digits, an optional minus sign and an optional decimal point. Python would otherwise read
 ``4_5`` as 45 and Devanagari digits as numbers.
 """
 
@@ -31,7 +31,7 @@ SECRET: Final = "hom:secret-text"
 
 _ZERO_WIDTH_JOINERS = frozenset("\u200c\u200d")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 def describe_char(ch: str) -> str:
@@ -92,7 +92,7 @@ def check_secret(value: str) -> str:
 
 
 def check_number_text(value: str) -> str:
-    """A number written the documented way: ASCII digits, optional sign and decimal point.
+    """A number written the documented way: ASCII digits, optional minus and decimal point.
 
     Raises ``ValueError`` saying how to write it; returns the text (surrounding spaces removed).
     """
