@@ -614,7 +614,7 @@ CASES: list[Case] = [
         "utf8-with-one-cp1252-byte",
         "encoding",
         import_("products"),
-        r"line 3, byte 12: the byte 0x96 is not valid UTF-8; save it as 'CSV UTF-8', or name "
+        r"line 3, byte 12: the byte 0x96 is not valid UTF-8; save it as 'CSV UTF-8', or choose "
         r"its encoding \(hom-desktop import --encoding cp1252\)",
         files={
             "in.csv": product_csv(product("OK-1", "साबुन नीम")).encode()

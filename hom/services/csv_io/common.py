@@ -250,7 +250,7 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex().upper()
         hint = (
-            "save it as 'CSV UTF-8', or name its encoding (hom-desktop import --encoding cp1252)"
+            "save it as 'CSV UTF-8', or choose its encoding (hom-desktop import --encoding cp1252)"
             if encoding is None
             else "check the encoding named"
         )
