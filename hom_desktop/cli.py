@@ -619,7 +619,13 @@ def main(
         print(f"error: {text.for_terminal(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
     except AlembicCommandError as exc:
-        log.exception("command %s: the store's schema is unknown", getattr(args, "command", "gui"))
+        log.exception("command %s: the store's schema", getattr(args, "command", "gui"))
+        if "locate revision" not in str(exc):
+            print(
+                f"error: unexpected migration failure: {text.for_terminal(str(exc))}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
         print(
             f"error: the store's schema is not one this version knows ({exc}); it was probably "
             "written by a newer version of HOM: install that version, or restore a backup",
