@@ -123,7 +123,7 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
 def _print_table(
     rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO, *, indent: str = ""
 ) -> None:
-    text_rows = [[str(c) for c in r] for r in rows]
+    text_rows = [[text.for_terminal(str(c)) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
     for r in [list(headers), *text_rows]:
         line = "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))

@@ -39,6 +39,7 @@ from argon2 import PasswordHasher
 from hom.core import backup, security
 from hom.core import lock as store_lock
 from hom_desktop import cli
+from tests.utils.builders import product_cells
 
 PW = "admin-secret-1"
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "sample_data"
@@ -166,22 +167,7 @@ def product_csv(*rows: str, header: str = PRODUCT_HEADER) -> str:
 
 
 def product(sku: str = "NEW-1", name: str = "New soap 100 g", **cells: str) -> str:
-    values = {
-        "sku": sku,
-        "name": name,
-        "category": "Personal care",
-        "brand": "Herbashine",
-        "unit": "pcs",
-        "pack_size": "72",
-        "mrp": "45.00",
-        "distributor_price": "34.50",
-        "retailer_price": "39.00",
-        "active": "true",
-        "track_batches": "false",
-        "shelf_life_days": "",
-        "reorder_level": "10",
-    }
-    values.update(cells)
+    values = product_cells(sku, name=name, **cells)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(values.values())
     return out.getvalue()[:-1]

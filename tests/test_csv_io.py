@@ -15,7 +15,7 @@ from hom.crud import party as party_crud
 from hom.crud import product as product_crud
 from hom.models.enums import GeoLevel, PartyKind
 from hom.services import csv_io, geography, parties, products
-from tests.utils.builders import context_with
+from tests.utils.builders import context_with, product_cells
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "sample_data"
 PRODUCT_HEADER = (
@@ -27,21 +27,7 @@ PARTY_HEADER = "kind,code,name,territory_code,distributor_code,phone,address,act
 
 
 def product_row(sku: str, **over: str) -> str:
-    cells = {
-        "sku": sku,
-        "name": f"{sku} name",
-        "category": "Personal care",
-        "brand": "Herbashine",
-        "unit": "pcs",
-        "pack_size": "12",
-        "mrp": "45.00",
-        "distributor_price": "34.50",
-        "retailer_price": "39.00",
-        "active": "true",
-        "track_batches": "false",
-        "shelf_life_days": "",
-        "reorder_level": "0",
-    } | over
+    cells = product_cells(sku, **over)
     return ",".join(cells[c] for c in PRODUCT_HEADER.split(","))
 
 
