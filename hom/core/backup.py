@@ -6,6 +6,7 @@ A rolling set is kept: the newest ``keep`` files, older ones removed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from datetime import timedelta
@@ -72,14 +73,16 @@ def _copy_database(source: Path, target: Path) -> None:
 def rolling_backup(source: Path, backup_dir: Path, *, keep: int, label: str = "") -> Path:
     """A new timestamped backup in ``backup_dir``; only the newest ``keep`` are kept.
 
-    A store unchanged since the newest backup of the same label gets no new copy: that backup
-    is returned. So an action that keeps failing (an open whose migration fails, tried again and
-    again) adds one copy, not one per attempt, and cannot rotate the last good copy out of the
-    set.
+    A backup taken before a migration is not taken twice of an unchanged store: when the newest
+    backup of the same label is at least as new as the store, of the same size, and nothing is
+    pending in the store's ``-wal`` file, that backup is returned. So an open whose migration
+    keeps failing adds one copy, not one per attempt, and cannot rotate the last good copy (the
+    one taken before a restore, say) out of the set.
     """
-    newest = _newest(backup_dir, label)
-    if newest is not None and not _changed_since(source, newest):
-        return newest
+    if label.startswith("before-migration"):
+        newest = _newest(backup_dir, label)
+        if newest is not None and not _changed_since(source, newest):
+            return newest
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
     name = f"hom-{stamp}{'-' + label if label else ''}.sqlite3"
     made = backup_file(source, backup_dir / name)
@@ -97,12 +100,13 @@ def _newest(backup_dir: Path, label: str) -> Path | None:
 
 
 def _changed_since(source: Path, backup: Path) -> bool:
-    """True unless no file of the store was modified after ``backup`` was written."""
-    taken = backup.stat().st_mtime
-    for path in (source, Path(f"{source}-wal")):
-        if path.exists() and path.stat().st_mtime >= taken:
-            return True
-    return False
+    """False only when ``backup`` is surely a copy of ``source`` as it is now."""
+    taken = backup.stat()
+    store = source.stat()
+    wal = Path(f"{source}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return True
+    return store.st_mtime_ns >= taken.st_mtime_ns or store.st_size != taken.st_size
 
 
 def raw_copy(source: Path, backup_dir: Path, *, label: str) -> Path:
@@ -199,3 +203,4 @@ def finish_restore(staging: Path, store: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{store}{suffix}").unlink(missing_ok=True)
     staging.replace(store)
+    os.utime(store)  # the store changed now, whatever the time its copy was made

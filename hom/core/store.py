@@ -100,16 +100,31 @@ class Store:
             self.lock.release()
 
 
-def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
+def open_store(
+    settings: Settings, *, auto_backup: bool = True, check_identity: bool = True
+) -> Store:
     """Open (creating or migrating as needed) the store in ``settings.data_dir``.
+
+    A store file that is not where its installation recorded it (copied to another PC or
+    folder, or put back by hand) starts a new change-log epoch here (``hom.sync.identity``).
 
     Raises ``StoreInUse`` while a restore runs, ``StoreDamaged`` for a file SQLite cannot read,
     and ``StoreBusy`` when a migration waits too long for another program's write lock.
     """
     held = store_lock.hold(settings.store_path)
+    store: Store | None = None
     try:
-        return _open(settings, auto_backup=auto_backup, held=held)
+        existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
+        store = _open(settings, auto_backup=auto_backup, held=held)
+        if check_identity and existed:
+            from hom.sync import identity  # the domain's rule; imported late (it needs the models)
+
+            with store.transaction() as session:
+                identity.check_store_file(session, path=settings.store_path)
+        return store
     except BaseException:
+        if store is not None:
+            store.engine.dispose()
         held.release()
         raise
 
