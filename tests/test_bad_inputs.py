@@ -975,14 +975,14 @@ CASES: list[Case] = [
         "verify-newer-schema",
         "damaged store",
         ("verify",),
-        r"newer version of HOM",
+        r"written by a newer version of the application \(schema revision 9999",
         prepare=newer_store,
     ),
     Case(
         "export-newer-schema",
         "damaged store",
         admin("export", "products"),
-        r"newer version of HOM",
+        r"written by a newer version of the application \(schema revision 9999",
         prepare=newer_store,
     ),
     Case(
@@ -1612,7 +1612,7 @@ def test_failed_opens_never_rotate_out_the_copy_taken_before_a_restore(ctx: Ctx,
     newer_schema(ctx.store)
     for _ in range(9):
         assert cli.main(["--data-dir", str(ctx.data), "verify"], out=io.StringIO()) == 2
-        assert "newer version of HOM" in capsys.readouterr().err
+        assert "newer version of the application" in capsys.readouterr().err
     kept = backup.list_backups(backups)
     assert good in kept
     assert len([p for p in kept if "before-migration" in p.name]) <= 1

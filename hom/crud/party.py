@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hom.crud import bulk, lookup
 from hom.crud import geography as geo_crud
-from hom.crud import lookup
+from hom.crud.lookup import like_contains
 from hom.models.enums import PartyKind
 from hom.models.geography import GeoNode
 from hom.models.party import Party
@@ -25,12 +26,6 @@ SORT_COLUMNS: dict[str, Any] = {
     "phone": Party.phone,
     "created_at": Party.created_at,
 }
-
-
-def like_contains(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def get(session: Session, party_id: uuid.UUID) -> Party | None:
@@ -133,6 +128,12 @@ def export_rows(session: Session) -> list[tuple[Party, str, str | None]]:
         .order_by(Party.kind, Party.code)
     )
     return [(p, t, d) for p, t, d in session.execute(stmt)]
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Insert many parties from column values (each with its ``id``; distributors before the
+    retailers naming them) in one statement."""
+    return bulk.insert_rows(session, Party.__table__, rows)
 
 
 def add(session: Session, party: Party) -> Party:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QDate,
@@ -42,10 +42,10 @@ from PySide6.QtWidgets import (
 )
 
 from hom.core.errors import DomainError, ValidationFailed
-from hom.core.store import Store
-from hom.models.enums import LocationKind
-from hom.services import reports, sites
-from hom.services.reports import ProductChoice
+
+if TYPE_CHECKING:  # loaded when first used: the sign-in dialog paints before the domain loads
+    from hom.core.store import Store
+    from hom.services.reports import ProductChoice
 
 
 def repolish(widget: QWidget) -> None:
@@ -414,6 +414,8 @@ class ProductPicker(QLineEdit):
         """Ask SQL for the products matching what is typed (a few dozen at most)."""
         text = self.text().strip()
         with self._store.reader() as s:
+            from hom.services import reports
+
             found = reports.product_choices(s, search=text, limit=30)
         self._choices = {c.label: c for c in found}
         self._list.setStringList(list(self._choices))
@@ -478,6 +480,8 @@ class ProductPicker(QLineEdit):
             return self._chosen
         if not self.text().strip():
             return None
+        from hom.services import reports
+
         choice = reports.find_product(session, text=self.text())
         self._chosen = choice
         self.setText(choice.label)
@@ -514,6 +518,8 @@ class LocationCombo(QComboBox):
         if own_site is not None:
             self.setCurrentIndex(1 if any_label is not None else 0)
         if prefer_site_id is not None and any_label is None:
+            from hom.models.enums import LocationKind
+
             # The site's own stores first, then the distributor stock points it keeps.
             mine = sorted(
                 (kind == LocationKind.DISTRIBUTOR_STOCK, i)
@@ -527,6 +533,8 @@ class LocationCombo(QComboBox):
         """Re-read the locations and keep what was chosen: a location, the "any" entry or the
         own-site entry (a clerk's filter must survive every stock change). Listeners hear
         ``currentIndexChanged`` only when the choice itself could not be kept."""
+        from hom.services import sites
+
         with self._store.reader() as s:
             rows = [
                 (loc.id, f"{loc.code} — {loc.name}", (loc.site_id, loc.kind))
