@@ -204,9 +204,18 @@ def _open(
     check_identity: bool,
     held: store_lock.StoreLock,
 ) -> Store:
+    if settings.store_path.exists() and not settings.store_path.is_file():
+        raise StoreDamaged(
+            f"{settings.store_path} cannot be read (it is a folder, not a store file): move it "
+            "away, then restore a backup with 'hom-desktop restore FILE --yes'",
+            field="store",
+        )
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     if existed:
-        migrate.refuse_newer(settings.store_path)
+        try:
+            migrate.refuse_newer(settings.store_path)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(settings, exc) from exc
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
     try:
         upgraded = _prepare(
