@@ -170,3 +170,22 @@ def context_with(ctx: ActorContext, *permissions: str, username: str = "clerk") 
         username=username,
         permissions=frozenset(permissions),
     )
+
+
+def product_cells(sku: str, **over: str) -> dict[str, str]:
+    """The cells of one valid products CSV row (in the import's column order), with ``over``."""
+    return {
+        "sku": sku,
+        "name": f"{sku} name",
+        "category": "Personal care",
+        "brand": "Herbashine",
+        "unit": "pcs",
+        "pack_size": "12",
+        "mrp": "45.00",
+        "distributor_price": "34.50",
+        "retailer_price": "39.00",
+        "active": "true",
+        "track_batches": "false",
+        "shelf_life_days": "",
+        "reorder_level": "0",
+    } | over
