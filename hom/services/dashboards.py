@@ -37,6 +37,8 @@ WATCHED_KINDS = (LocationKind.WAREHOUSE, LocationKind.FINISHED_GOODS)
 
 GEO_GROUP_LEVELS = (GeoLevel.ZONE, GeoLevel.STATE, GeoLevel.REGION)
 MAX_DAYS = 366
+LIST_LIMIT = 5
+"""Lists (low stock, batches near expiry) hold up to this many times ``top`` rows."""
 WEEKLY_AFTER_DAYS = 45
 """Longer ranges chart sales by week (Monday first) instead of by day."""
 
@@ -315,7 +317,7 @@ def load(
     low_stock = [
         LowStock(*row)
         for row in dash_crud.low_stock(
-            session, scope=scope, watched_kinds=WATCHED_KINDS, limit=flt.top * 5
+            session, scope=scope, watched_kinds=WATCHED_KINDS, limit=flt.top * LIST_LIMIT
         )
     ]
 
@@ -353,7 +355,7 @@ def load(
             session,
             until=today + timedelta(days=flt.expiry_days),
             scope=scope,
-            limit=flt.top * 5,
+            limit=flt.top * LIST_LIMIT,
         )
     ]
 

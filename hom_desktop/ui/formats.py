@@ -45,3 +45,8 @@ def moment(value: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
         return ""
     local = value.astimezone()
     return f"{day(local.date(), locale)} {local:%H:%M}"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``1 line``, ``2 lines``, ``1,00,000 rows``: the count grouped, the noun agreeing."""
+    return f"{quantity(n)} {noun if n == 1 else many or noun + 's'}"

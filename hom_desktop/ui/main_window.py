@@ -29,6 +29,7 @@ from hom_desktop.ui.base import AppSession, BaseView
 
 def view_classes() -> list[type[BaseView]]:
     """Every screen, in sidebar order (imported here so a view's module loads only with Qt)."""
+    from hom_desktop.ui.dashboards import DashboardView
     from hom_desktop.ui.geography import GeographyView
     from hom_desktop.ui.inventory import InventoryView
     from hom_desktop.ui.parties import PartiesView
@@ -36,7 +37,15 @@ def view_classes() -> list[type[BaseView]]:
     from hom_desktop.ui.products import ProductsView
     from hom_desktop.ui.users import UsersView
 
-    return [InventoryView, ProductionView, ProductsView, PartiesView, GeographyView, UsersView]
+    return [
+        DashboardView,
+        InventoryView,
+        ProductionView,
+        ProductsView,
+        PartiesView,
+        GeographyView,
+        UsersView,
+    ]
 
 
 class StatusBar:
