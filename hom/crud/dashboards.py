@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     select,
     true,
     type_coerce,
@@ -323,6 +324,12 @@ def outflow_by_location(
     scope: CTE | None,
 ) -> dict[uuid.UUID, int]:
     """Units that left each location through ``vouchers`` in [since, until)."""
+    group: Any = StockLedgerEntry.location_id
+    if session.get_bind().dialect.name == "sqlite":
+        # "+column" keeps SQLite's planner off the (location, time) index, whose skip-scan reads
+        # every ledger row of the period; the covering (voucher, time, location, quantity) index
+        # answers from itself, about 3x faster on a million entries.
+        group = literal_column("+stock_ledger.location_id")
     stmt = (
         select(StockLedgerEntry.location_id, -func.sum(StockLedgerEntry.quantity))
         .where(
@@ -331,7 +338,7 @@ def outflow_by_location(
             StockLedgerEntry.voucher_type.in_(list(vouchers)),
             StockLedgerEntry.quantity < 0,
         )
-        .group_by(StockLedgerEntry.location_id)
+        .group_by(group)
     )
     if scope is not None:
         stmt = stmt.where(_in_scope(StockLedgerEntry.location_id, scope))
