@@ -561,3 +561,61 @@ class LocationCombo(QComboBox):
 
     def select(self, location_id: uuid.UUID | None) -> bool:
         return select_data(self, location_id)
+
+
+class BatchPicker(QComboBox):
+    """A batch chosen from those held at the source location, each shown with its expiry and
+    quantity, first expiry first, so nobody types a batch code from memory. A code can still be
+    typed (completion offers the batches listed; a count may find one the books lack)."""
+
+    SEPARATOR = " — "
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMinimumContentsLength(28)
+        self.lineEdit().setPlaceholderText("only for batch-tracked products")
+        self.lineEdit().setClearButtonEnabled(True)
+        self.batches: list[reports.BatchStock] = []
+
+    def load(self, product_id: uuid.UUID | None, location_id: uuid.UUID | None) -> None:
+        """List the product's batches held at the location (nothing chosen yet)."""
+        from hom_desktop.ui import formats
+
+        typed = self.lineEdit().text()
+        self.batches = []
+        if product_id is not None and location_id is not None:
+            with self._store.reader() as s:
+                self.batches = reports.batches_in_stock(
+                    s, product_id=product_id, location_id=location_id
+                )
+        self.blockSignals(True)
+        try:
+            self.clear()
+            for b in self.batches:
+                expiry = f"expires {formats.day(b.expires_on)}" if b.expires_on else "no expiry"
+                sep = self.SEPARATOR
+                self.addItem(f"{b.code}{sep}{expiry}{sep}{formats.quantity(b.quantity)} here", b.id)
+            self.setCurrentIndex(-1)
+            self.setEditText(typed)
+        finally:
+            self.blockSignals(False)
+        n = len(self.batches)
+        self.setToolTip(
+            f"{n} batch{'es' if n != 1 else ''} of this product here, first expiry first "
+            "(Alt+Down lists them)"
+            if n
+            else "No batch of this product is held here"
+        )
+
+    def code(self) -> str:
+        """The batch code chosen or typed ("" for none)."""
+        return self.currentText().split(self.SEPARATOR, 1)[0].strip()
+
+    def text(self) -> str:
+        return self.code()
+
+    def setText(self, code: str) -> None:
+        self.setEditText(code)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from hom.core.config import APP_NAME
 from hom.services import reports
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView
 
 
@@ -103,7 +103,7 @@ class StatusBar:
 
     def refresh(self) -> None:
         n = self.window.app.read(reports.pending_sync_count)
-        self.pending.setText(f"{n:,} waiting to sync")
+        self.pending.setText(f"{formats.quantity(n)} waiting to sync")
         self.pending.setToolTip("Changes made here that the sync has not sent yet")
 
 

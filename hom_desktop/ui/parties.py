@@ -19,6 +19,7 @@ from hom.models.enums import GeoLevel, PartyKind
 from hom.schemas.party import PartyPublic
 from hom.services import parties, reports
 from hom.services.reports import GeoChoice
+from hom_desktop.ui import formats
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, find_data
 from hom_desktop.ui.master import MasterDataView
@@ -321,7 +322,7 @@ class PartiesView(MasterDataView):
 
         self.model.set_fetch(offset_pager(read))
         total = self.app.read(lambda s: parties.count_parties(s, **flt))
-        self.count_label.setText(f"{total:,} parties")
+        self.count_label.setText(f"{formats.quantity(total)} parties")
         if select is not None:
             row = self.model.find(lambda r: r.party.id == select)
             if row >= 0:

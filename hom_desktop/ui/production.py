@@ -28,7 +28,7 @@ from hom.core.errors import DomainError, ValidationFailed
 from hom.models.enums import Shift
 from hom.schemas.production import ProductionLogRow
 from hom.services import production
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import EnterMovesFocus, FormErrors, ProductPicker, QuantityEdit, label
 from hom_desktop.ui.table_model import (
@@ -52,8 +52,13 @@ LOG_COLUMNS = [
     Column("SKU", lambda r: r.sku, width_chars=12),
     Column("Product", lambda r: r.product_name, width_chars=26),
     Column("Batch", lambda r: r.batch_code or "", width_chars=12),
-    Column("Good", lambda r: f"{r.good_qty:,}", align=ALIGN_RIGHT, width_chars=7),
-    Column("Rejected", lambda r: f"{r.rejected_qty:,}", align=ALIGN_RIGHT, width_chars=6),
+    Column("Good", lambda r: f"{formats.quantity(r.good_qty)}", align=ALIGN_RIGHT, width_chars=7),
+    Column(
+        "Rejected",
+        lambda r: f"{formats.quantity(r.rejected_qty)}",
+        align=ALIGN_RIGHT,
+        width_chars=6,
+    ),
     Column("Status", _status, width_chars=8),
     Column("Posted", lambda r: to_local(r.created_at).strftime("%H:%M:%S"), width_chars=8),
     Column("Remarks", lambda r: r.remarks, tooltip=lambda r: r.remarks),
@@ -219,7 +224,8 @@ class ProductionView(BaseView):
             self.errors.show(exc)
             return False
         self.say(
-            f"Posted {values['good_qty']:,} good and {values['rejected_qty']:,} rejected "
+            f"Posted {formats.quantity(values['good_qty'])} good and "
+            f"{formats.quantity(values['rejected_qty'])} rejected "
             f"of {sku}, shift {values['shift'].value}."
         )
         self.app.notify("production", "stock")
@@ -246,8 +252,11 @@ class ProductionView(BaseView):
         good = sum(r.good_qty for r in rows)
         rejected = sum(r.rejected_qty for r in rows)
         more = "+" if self.model.canFetchMore() else ""
+        noun = "line" if len(rows) == 1 and not more else "lines"
         self.day_summary.setText(
-            f"{len(rows):,}{more} lines · net good {good:,} · net rejected {rejected:,}"
+            f"{formats.quantity(len(rows))}{more} {noun}"
+            f" · net good {formats.quantity(good)}"
+            f" · net rejected {formats.quantity(rejected)}"
         )
 
     def refresh(self) -> None:
@@ -269,7 +278,8 @@ class ProductionView(BaseView):
         reason = prompts.ask_text(
             self,
             "Reverse entry",
-            f"Why is the entry of {row.good_qty:,} × {row.sku} (shift {row.shift.value}) "
+            f"Why is the entry of {formats.quantity(row.good_qty)} × {row.sku} "
+            f"(shift {row.shift.value}) "
             "being reversed?",
         )
         if reason is None:
@@ -286,7 +296,7 @@ class ProductionView(BaseView):
             prompts.error(self, "Reverse entry", text)
             return False
         self.errors.clear()
-        self.say(f"Reversed {row.good_qty:,} × {row.sku}: {reason}")
+        self.say(f"Reversed {formats.quantity(row.good_qty)} × {row.sku}: {reason}")
         self.app.notify("production", "stock")
         self.reload_day()
         return True

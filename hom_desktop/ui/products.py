@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QWid
 from hom.core.errors import DomainError
 from hom.schemas.product import ProductPublic
 from hom.services import products
-from hom_desktop.ui import theme
+from hom_desktop.ui import formats, theme
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, QuantityEdit, find_data
 from hom_desktop.ui.master import MasterDataView
@@ -248,7 +248,7 @@ class ProductsView(MasterDataView):
 
         self.model.set_fetch(offset_pager(read))
         total = self.app.read(lambda s: products.count_products(s, **flt))
-        self.count_label.setText(f"{total:,} products")
+        self.count_label.setText(f"{formats.quantity(total)} products")
         if select is not None:
             row = self.model.find(lambda p: p.id == select)
             if row >= 0:

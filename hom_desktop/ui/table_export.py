@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QTableView, QWidget
 
-from hom_desktop.ui import prompts
+from hom_desktop.ui import formats, prompts
 from hom_desktop.ui.ops import Operation, Progress
 from hom_desktop.ui.table_model import Column, PagedTableModel, PageRequest
 
@@ -61,7 +61,7 @@ def all_rows(model: PagedTableModel, progress: Progress | None = None) -> Iterat
             yield [file_value(c, row) for c in columns]
         done += len(page.rows)
         if progress is not None:
-            progress.report(done, 0, f"{done:,} rows written")
+            progress.report(done, 0, f"{formats.quantity(done)} rows written")
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
@@ -128,7 +128,7 @@ def export_table(
 
     def done(result: tuple[str, int]) -> None:
         where, n = result
-        text = f"Exported {n:,} row{'' if n == 1 else 's'} to {where}."
+        text = f"Exported {formats.quantity(n)} row{'' if n == 1 else 's'} to {where}."
         say = _teller(view)
         if say is not None:
             say(text)

@@ -66,6 +66,7 @@ def test_location_filter(qtbot, kit, app_session):
     dialog.to_location.select(other)
     qtbot.keyClicks(dialog.product, sku)
     dialog.quantity.setValue(4)
+    dialog.reason.setText("restock")
     assert dialog.save()
     assert v.stock_summary.text() == "2 rows · 0 low"
     v.location.select(other)
@@ -165,6 +166,7 @@ def test_transfer_to_the_same_location_is_refused(qtbot, kit, view):
     dialog.to_location.select(kit.location_id)
     qtbot.keyClicks(dialog.product, sku)
     dialog.quantity.setValue(1)
+    dialog.reason.setText("restock")
     assert not dialog.save()
     assert "must differ" in dialog.form.errors.error_text("to_location_id")
 
@@ -209,6 +211,7 @@ def test_ledger_filters_by_product_voucher_and_date(qtbot, kit, view, qtmodeltes
     dialog.to_location.select(other)
     qtbot.keyClicks(dialog.product, sku1)
     dialog.quantity.setValue(2)
+    dialog.reason.setText("restock")
     assert dialog.save()
     view.tabs.setCurrentIndex(1)
     view.refresh_ledger()

@@ -28,6 +28,7 @@ def _nav_keys(window: MainWindow) -> list[str]:
 def test_an_admin_sees_every_view(qtbot, app_session):
     window = _window(qtbot, app_session)
     assert _nav_keys(window) == [
+        "dashboards",
         "inventory",
         "production",
         "products",
@@ -35,7 +36,7 @@ def test_an_admin_sees_every_view(qtbot, app_session):
         "geography",
         "users",
     ]
-    assert window.current_key == "inventory"  # the first view on a first sign-in
+    assert window.current_key == "dashboards"  # the first view on a first sign-in
 
 
 def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
@@ -71,9 +72,9 @@ def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session)
     window = _window(qtbot, app_session)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "users"
-    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "products"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Go", "&Actions", "&Help"]
@@ -101,6 +102,6 @@ def test_geometry_and_last_view_are_remembered(qtbot, app_session, qsettings_dir
 
 def test_views_are_made_when_first_opened(qtbot, app_session):
     window = _window(qtbot, app_session)
-    assert set(window.views) == {"inventory"}
+    assert set(window.views) == {"dashboards"}
     window.show_view("parties")
-    assert set(window.views) == {"inventory", "parties"}
+    assert set(window.views) == {"dashboards", "parties"}
