@@ -184,7 +184,7 @@ class DashboardView(BaseView):
         self.operation: Operation[Dashboard] | None = None
         self.generation = 0
         self.refresh_action = self.action(
-            "&Refresh dashboard", self.refresh, icon="refresh", shortcut="Ctrl+R"
+            "Refresh &dashboard", self.refresh, icon="refresh", shortcut="Ctrl+R"
         )
         layout = self.page_layout("Dashboards", button_for(self.refresh_action, primary=True))
         layout.addLayout(self._filters())

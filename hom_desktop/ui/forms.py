@@ -46,6 +46,7 @@ from hom.core.store import Store
 from hom.models.enums import LocationKind
 from hom.services import reports, sites
 from hom.services.reports import ProductChoice
+from hom_desktop.ui import prompts
 
 
 def repolish(widget: QWidget) -> None:
@@ -104,6 +105,22 @@ def _changed_signal(widget: QWidget) -> Any:
         return widget.textChanged
     if isinstance(widget, QCheckBox):
         return widget.toggled
+    return None
+
+
+def _input_value(widget: QWidget) -> Any:
+    if isinstance(widget, QComboBox):
+        return (widget.currentIndex(), widget.currentText())
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QDateEdit):
+        return widget.date().toJulianDay()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText()
+    if isinstance(widget, QAbstractSpinBox):
+        return widget.text()
     return None
 
 
@@ -217,6 +234,20 @@ class Form(QWidget):
         outer.addLayout(self.layout_)
         self.errors = FormErrors(self.banner)
         self.inputs: list[QWidget] = []
+        self._clean: tuple[Any, ...] | None = None
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What the inputs hold now (to tell typed input from what was loaded)."""
+        return tuple(_input_value(w) for w in self.inputs)
+
+    def mark_clean(self) -> None:
+        """What the inputs hold now is saved (or was loaded): nothing to lose."""
+        self._clean = self.snapshot()
+
+    @property
+    def dirty(self) -> bool:
+        """Input typed since ``mark_clean`` and not saved (False if never marked)."""
+        return self._clean is not None and self.snapshot() != self._clean
 
     def add(self, names: str | Sequence[str], title: str, widget: QWidget) -> QWidget:
         """A row ``title: widget``; errors naming ``names`` appear under it."""
@@ -229,6 +260,12 @@ class Form(QWidget):
         err.hide()
         column.addWidget(err)
         self.layout_.addRow(title, holder)
+        # The label's Alt+letter goes to the input itself, not to the holder around it (which
+        # takes no focus), and a screen reader names the input by its label.
+        row_label = self.layout_.labelForField(holder)
+        if isinstance(row_label, QLabel):
+            row_label.setBuddy(widget)
+        widget.setAccessibleName(title.replace("&", ""))
         self.errors.bind(names, widget, err, title)
         self.inputs.append(widget)
         return widget
@@ -236,6 +273,31 @@ class Form(QWidget):
     def add_plain(self, title: str, widget: QWidget) -> QWidget:
         self.layout_.addRow(title, widget)
         return widget
+
+
+DISCARD_TITLE = "Discard what you typed?"
+
+
+class GuardedDialog(QDialog):
+    """A dialog with a ``form`` that asks before throwing away what was typed into it: Esc,
+    Cancel and the close box all come through ``reject``. What the form held when the dialog
+    first showed (a prefilled product, say) counts as nothing typed."""
+
+    form: Form
+
+    def showEvent(self, event: Any) -> None:
+        if self.form._clean is None:
+            self.form.mark_clean()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        if self.form.dirty and not prompts.confirm(
+            self,
+            DISCARD_TITLE,
+            f"{self.windowTitle()}: what you typed has not been saved. Close and discard it?",
+        ):
+            return
+        super().reject()
 
 
 class EnterMovesFocus(QObject):

@@ -22,7 +22,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLineEdit,
@@ -38,7 +37,7 @@ from hom.services import geography, reports
 from hom.services.reports import GeoChoice
 from hom_desktop.ui import csv_import, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
-from hom_desktop.ui.forms import Form, find_data, label
+from hom_desktop.ui.forms import Form, GuardedDialog, find_data, label
 
 Index = QModelIndex | QPersistentModelIndex
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -166,7 +165,7 @@ class GeographyView(BaseView):
             "Add &zone…", self.add_zone, icon="add", shortcut="Ctrl+Shift+N"
         )
         self.add_child_action = self.action(
-            "&Add below…", self.add_child, icon="add", shortcut="Ctrl+N"
+            "Add &below…", self.add_child, icon="add", shortcut="Ctrl+N"
         )
         self.rename_action = self.action("&Rename…", self.rename, icon="edit", shortcut="F2")
         self.move_action = self.action("&Move…", self.move, icon="move", shortcut="Ctrl+M")
@@ -366,7 +365,7 @@ class GeographyView(BaseView):
         return csv_import.export(self.app, self, "geography")
 
 
-class _GeoDialog(QDialog):
+class _GeoDialog(GuardedDialog):
     saved = Signal(str, object)  # message, node id to select
 
     def __init__(self, app: AppSession, parent: QWidget | None, title: str, ok: str) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from hom_desktop.ui.forms import (
     DateEdit,
     EnterMovesFocus,
     Form,
+    GuardedDialog,
     LocationCombo,
     ProductPicker,
     QuantityEdit,
@@ -532,7 +532,7 @@ class InventoryView(BaseView):
         return self.open_dialog(dialog)
 
 
-class _StockDialog(QDialog):
+class _StockDialog(GuardedDialog):
     """What the transfer and count dialogs share: a form, Ctrl+S, errors beside fields, the
     product and batch fields, and the stock on hand at the source for the chosen product."""
 

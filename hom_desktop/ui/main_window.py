@@ -300,6 +300,15 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        unsaved = [text for v in self.views.values() if (text := v.unsaved_changes())]
+        if unsaved and not prompts.confirm(
+            self,
+            "Discard what you typed?",
+            "Not saved yet: " + "; ".join(unsaved) + ".\n\nClose and discard it?",
+        ):
+            event.ignore()
+            self.signing_out = False
+            return
         self.save_state()
         self.status.timer.stop()
         event.accept()

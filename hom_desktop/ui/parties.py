@@ -159,7 +159,7 @@ class PartiesView(MasterDataView):
         f.add(("territory_id", "territory_code"), "&Territory", self.territory)
         f.add(("distributor_id", "distributor_code"), "&Distributor", self.distributor)
         f.add("phone", "&Phone", self.phone)
-        f.add("address", "&Address", self.address)
+        f.add("address", "Addr&ess", self.address)
         f.add("active", "Status", self.active)
         panel = self.form_panel(f)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())

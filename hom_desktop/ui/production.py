@@ -158,12 +158,12 @@ class ProductionView(BaseView):
         self.post_button.clicked.connect(self.post)
         fields: list[tuple[str | tuple[str, ...], str, QWidget, int]] = [
             ("production_date", "&Date", self.day, 2),
-            ("shift", "S&hift", self.shift, 1),
+            ("shift", "Shif&t", self.shift, 1),
             ("product_id", "&Product (SKU or name)", self.product, 5),
             ("batch_code", "&Batch", self.batch, 2),
-            ("good_qty", "&Good", self.good, 2),
+            ("good_qty", "G&ood", self.good, 2),
             ("rejected_qty", "Re&jected", self.rejected, 2),
-            (("remarks", "site_id", "location_id"), "&Remarks", self.remarks, 4),
+            (("remarks", "site_id", "location_id"), "Re&marks", self.remarks, 4),
         ]
         for col, (names, title, widget, stretch) in enumerate(fields):
             caption = QLabel(title)

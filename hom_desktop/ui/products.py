@@ -138,7 +138,7 @@ class ProductsView(MasterDataView):
         f.add("retailer_price", "&Retailer price", self.retailer_price)
         f.add("reorder_level", "Reorder &level", self.reorder_level)
         f.add("track_batches", "Batches", self.track_batches)
-        f.add("shelf_life_days", "S&helf life", self.shelf_life)
+        f.add("shelf_life_days", "Shelf lif&e", self.shelf_life)
         f.add("active", "Status", self.active)
         self.revert_button = QPushButton(theme.icon("refresh"), "Revert")
         self.revert_button.clicked.connect(self.revert)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QGroupBox,
     QLineEdit,
@@ -27,7 +26,7 @@ from hom.schemas.user import UserPublic
 from hom.services import sites, users
 from hom_desktop.ui import prompts
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
-from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, label
+from hom_desktop.ui.forms import EnterMovesFocus, Form, GuardedDialog, debounce, label
 from hom_desktop.ui.table_model import Column, PagedTableModel, make_table, offset_pager
 
 
@@ -174,7 +173,7 @@ class UsersView(BaseView):
         return True
 
 
-class _UserFormDialog(QDialog):
+class _UserFormDialog(GuardedDialog):
     saved = Signal(str, str)  # message, username
 
     def __init__(self, app: AppSession, parent: QWidget | None, title: str, ok: str) -> None:

@@ -79,9 +79,9 @@ def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session)
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Go", "&Actions", "&Help"]
     actions = [a.text() for a in window.actions_menu.actions()]
-    assert "&New product" in actions and "&Import CSV…" in actions
+    assert "Ne&w product" in actions and "&Import CSV…" in actions
     keys = {a.text(): a.shortcut().toString() for a in window.actions_menu.actions()}
-    assert keys["&New product"] == "Ctrl+N"
+    assert keys["Ne&w product"] == "Ctrl+N"
 
 
 def test_geometry_and_last_view_are_remembered(qtbot, app_session, qsettings_dir):
