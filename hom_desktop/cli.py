@@ -80,11 +80,12 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
     if not args.user:
         raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
     password = secrets.read(f"Password for {args.user}: ")
+    with store.reader() as session:  # argon2 runs here, holding no write lock
+        check = users.check_password(session, username=args.user, password=password)
     with store.transaction() as session:
-        outcome = users.authenticate(
+        outcome = users.record_sign_in(
             session,
-            username=args.user,
-            password=password,
+            check=check,
             lockout_attempts=store.settings.lockout_attempts,
             lockout_minutes=store.settings.lockout_minutes,
         )

@@ -34,12 +34,29 @@ def test_rows_read_back_identically_and_callable_defaults_are_fresh_per_row(kit)
 
 
 def test_scalar_defaults_are_applied(kit):
+    iid = kit.ctx.installation_id
     with kit.session() as s:
         bulk.insert_rows(
             s,
             OutboxEntry.__table__,
-            [{"entity": "e", "entity_id": new_id(), "operation": "insert"}],
+            [
+                {
+                    "installation_id": iid,
+                    "epoch": 99,
+                    "seq": 1,
+                    "entity": "e",
+                    "entity_id": new_id(),
+                    "operation": "insert",
+                    "payload_version": 1,
+                    "payload": {},
+                }
+            ],
         )
     with kit.store.reader() as s:
-        row = s.scalars(select(OutboxEntry)).one()
-        assert (row.attempts, row.sent_at, row.payload) == (0, None, None)
+        row = s.scalars(select(OutboxEntry).where(OutboxEntry.epoch == 99)).one()
+        assert (row.attempts, row.status, row.last_error, row.acknowledged_at) == (
+            0,
+            "pending",
+            "",
+            None,
+        )

@@ -132,8 +132,18 @@ def test_create_primary_prices_from_master_and_records_the_change(kit, world) ->
         assert isinstance(order.total_amount, Decimal)
         assert order.notes == "first order" and order.created_by == kit.ctx.user_id
         sync = outbox_crud.for_entity(s, entity="primary_orders", entity_id=order.id)
-        assert [(o.operation, o.payload) for o in sync] == [
-            ("upsert", {"number": order.number, "status": "draft", "version": 1})
+        assert [o.operation for o in sync] == ["insert"]
+        payload = sync[0].payload
+        assert (payload["number"], payload["status"], payload["version"]) == (
+            order.number,
+            "draft",
+            1,
+        )
+        assert payload["total_amount"] == "363.50"
+        assert payload["distributor_id"] == str(world.chain.distributor.id)
+        assert [(ln["quantity"], ln["unit_price"]) for ln in payload["lines"]] == [
+            (3, "36.35"),
+            (7, "36.35"),
         ]
         trail = audit_crud.for_entity(s, entity="primary_orders", entity_id=order.id)
         assert [a.action for a in trail] == ["order.create"]
@@ -395,7 +405,8 @@ def test_full_lifecycle_bumps_version_and_records_every_change(kit, world) -> No
             ("dispatched", 3),
             ("delivered", 4),
         ]
-        assert all(o.operation == "upsert" and o.payload["number"] == order.number for o in sync)
+        assert [o.operation for o in sync] == ["insert", "update", "update", "update"]
+        assert all(o.payload["number"] == order.number for o in sync)
         trail = audit_crud.for_entity(s, entity="primary_orders", entity_id=order.id)
         assert [a.action for a in trail] == [
             "order.create",

@@ -42,8 +42,14 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
-    """Open (creating or migrating as needed) the store in ``settings.data_dir``."""
+def open_store(
+    settings: Settings, *, auto_backup: bool = True, check_identity: bool = True
+) -> Store:
+    """Open (creating or migrating as needed) the store in ``settings.data_dir``.
+
+    A store file that is not where its installation recorded it (copied to another PC or
+    folder, or put back by hand) starts a new change-log epoch here (``hom.sync.identity``).
+    """
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
     if existed:
@@ -63,9 +69,15 @@ def open_store(settings: Settings, *, auto_backup: bool = True) -> Store:
             )
     else:
         migrate.upgrade(engine)
-    return Store(
+    store = Store(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         writer_sessions=make_session_factory(writer(engine)),
     )
+    if check_identity and existed:
+        from hom.sync import identity  # the domain's rule; imported late (it needs the models)
+
+        with store.transaction() as session:
+            identity.check_store_file(session, path=settings.store_path)
+    return store

@@ -90,3 +90,21 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
     seq.last_value += 1
     session.flush()
     return seq.last_value
+
+
+def document_sequences(session: Session) -> list[DocumentSequence]:
+    return list(session.scalars(select(DocumentSequence)))
+
+
+def raise_document_sequence(
+    session: Session, *, site_id: uuid.UUID, doc_type: str, year: int, at_least: int
+) -> None:
+    """Set a counter to ``at_least`` unless it is already there (never lowered)."""
+    seq = session.get(DocumentSequence, (site_id, doc_type, year))
+    if seq is None:
+        session.add(
+            DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=at_least)
+        )
+    elif seq.last_value < at_least:
+        seq.last_value = at_least
+    session.flush()

@@ -4,7 +4,7 @@ from hom.models.audit import AuditEntry
 from hom.models.base import Base
 from hom.models.geography import GeoNode
 from hom.models.inventory import StockBalance, StockLedgerEntry
-from hom.models.outbox import OutboxEntry
+from hom.models.outbox import OutboxEntry, SyncEpoch
 from hom.models.party import Party
 from hom.models.product import Product
 from hom.models.production import Batch, ProductionLog
@@ -13,7 +13,14 @@ from hom.models.sales_secondary import SecondaryOrder, SecondaryOrderLine
 from hom.models.sales_tertiary import TertiaryOrder, TertiaryOrderLine
 from hom.models.site import Site, StockLocation
 from hom.models.store import DocumentSequence, Installation
-from hom.models.user import Permission, Role, User, role_permissions, user_roles
+from hom.models.user import (
+    Permission,
+    Role,
+    User,
+    UserSignIn,
+    role_permissions,
+    user_roles,
+)
 
 __all__ = [
     "AuditEntry",
@@ -36,9 +43,11 @@ __all__ = [
     "StockBalance",
     "StockLedgerEntry",
     "StockLocation",
+    "SyncEpoch",
     "TertiaryOrder",
     "TertiaryOrderLine",
     "User",
+    "UserSignIn",
     "role_permissions",
     "user_roles",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -21,6 +23,27 @@ class PublicSchema(BaseModel):
     """Outputs read straight from ORM objects; they are also the sync wire format."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class SyncSchema(BaseModel):
+    """A self-contained snapshot of one synced row, as the change log carries it.
+
+    Read straight from the ORM row (``from_attributes``); dumped with ``mode="json"`` (money as a
+    decimal string, dates ISO, ids as text). Each entity's is named ``<Entity>Sync`` and lives
+    with the entity's other schemas; ``hom.sync.entities`` maps entity names to them.
+    """
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid", frozen=True)
+
+
+class SyncedRowSync(SyncSchema):
+    """The columns every synced row carries (``hom.models.base.SyncedMixin``)."""
+
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    created_by: uuid.UUID | None = None
+    installation_id: uuid.UUID | None = None
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator
 
 from hom.models.enums import GeoLevel
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 from hom.schemas.site import check_code
 
 LEVEL_NAMES = ", ".join(level.name.lower() for level in GeoLevel)
@@ -62,5 +62,12 @@ class GeoNodePublic(PublicSchema):
     id: uuid.UUID
     level: GeoLevel
     parent_id: uuid.UUID | None
+    code: str
+    name: str
+
+
+class GeoNodeSync(SyncedRowSync):
+    level: int
+    parent_id: uuid.UUID | None = None
     code: str
     name: str

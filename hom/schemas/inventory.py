@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import Field, model_validator
 
 from hom.models.enums import VoucherType
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncSchema
 
 MAX_QUANTITY = 10_000_000
 
@@ -62,3 +62,21 @@ class LedgerEntryPublic(PublicSchema):
     created_at: datetime
     created_by: uuid.UUID | None
     installation_id: uuid.UUID | None
+
+
+class LedgerEntrySync(SyncSchema):
+    """A ledger entry as the change log carries it (an insert; the ledger is never changed)."""
+
+    id: uuid.UUID
+    location_id: uuid.UUID
+    product_id: uuid.UUID
+    batch_id: uuid.UUID | None = None
+    quantity: int
+    balance_after: int
+    voucher_type: VoucherType
+    voucher_id: uuid.UUID
+    voucher_no: str
+    reason: str
+    created_at: datetime
+    created_by: uuid.UUID | None = None
+    installation_id: uuid.UUID | None = None

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from hom.models.enums import OrderLevel, OrderStatus
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync, SyncSchema
 from hom.schemas.inventory import MAX_QUANTITY
 
 MAX_LINES = 500  # keeps the largest order total well inside the money column
@@ -125,3 +125,51 @@ class OrderRow(PublicSchema):
     counterparty_code: str
     counterparty_name: str
     created_at: datetime
+
+
+class OrderLineSync(SyncSchema):
+    id: uuid.UUID
+    line_no: int
+    product_id: uuid.UUID
+    batch_id: uuid.UUID | None = None
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+class OrderSyncBase(SyncedRowSync):
+    """An order as the change log carries it: header, parties, every line with its price, the
+    total and the version, so the receiver checks and applies it without the sender's store."""
+
+    number: str
+    site_id: uuid.UUID
+    order_date: date
+    status: OrderStatus
+    total_amount: Decimal
+    notes: str
+    version: int
+    confirmed_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    delivered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str
+    lines: list[OrderLineSync]
+
+
+class PrimaryOrderSync(OrderSyncBase):
+    seller_location_id: uuid.UUID
+    distributor_id: uuid.UUID
+    buyer_location_id: uuid.UUID
+
+
+class SecondaryOrderSync(OrderSyncBase):
+    distributor_id: uuid.UUID
+    seller_location_id: uuid.UUID
+    retailer_id: uuid.UUID
+
+
+class TertiaryOrderSync(OrderSyncBase):
+    retailer_id: uuid.UUID
+    seller_location_id: uuid.UUID | None = None
+    consumer_name: str
+    consumer_phone: str

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from hom.models.enums import PartyKind
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 from hom.schemas.site import check_code
 
 _PHONE = re.compile(r"^[0-9+()\- ]*$")
@@ -84,6 +84,17 @@ class PartyPublic(PublicSchema):
     name: str
     territory_id: uuid.UUID
     distributor_id: uuid.UUID | None
+    phone: str
+    address: str
+    active: bool
+
+
+class PartySync(SyncedRowSync):
+    kind: PartyKind
+    code: str
+    name: str
+    territory_id: uuid.UUID
+    distributor_id: uuid.UUID | None = None
     phone: str
     address: str
     active: bool

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 
 MAX_PRICE = Decimal("10000000")
 MAX_PACK_SIZE = 100_000
@@ -144,4 +144,22 @@ class ProductPublic(PublicSchema):
     active: bool
     track_batches: bool
     shelf_life_days: int | None
+    reorder_level: int
+
+
+class ProductSync(SyncedRowSync):
+    """A product with its prices (a price change travels as a new snapshot of the product)."""
+
+    sku: str
+    name: str
+    category: str
+    brand: str
+    unit: str
+    pack_size: int
+    mrp: Decimal
+    distributor_price: Decimal
+    retailer_price: Decimal
+    active: bool
+    track_batches: bool
+    shelf_life_days: int | None = None
     reorder_level: int

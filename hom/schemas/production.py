@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pydantic import Field, field_validator
 
 from hom.models.enums import Shift
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 from hom.schemas.inventory import MAX_QUANTITY
 
 _BATCH_CODE = re.compile(r"^[A-Z0-9][A-Z0-9/._-]{0,39}$")
@@ -89,3 +89,24 @@ class ProductionLogRow(PublicSchema):
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+
+class BatchSync(SyncedRowSync):
+    product_id: uuid.UUID
+    code: str
+    factory_site_id: uuid.UUID | None = None
+    manufactured_on: date | None = None
+    expires_on: date | None = None
+
+
+class ProductionLogSync(SyncedRowSync):
+    site_id: uuid.UUID
+    location_id: uuid.UUID
+    production_date: date
+    shift: Shift
+    product_id: uuid.UUID
+    batch_id: uuid.UUID | None = None
+    good_qty: int
+    rejected_qty: int
+    remarks: str
+    reverses_id: uuid.UUID | None = None

@@ -8,7 +8,7 @@ import uuid
 from pydantic import Field, field_validator
 
 from hom.models.enums import LocationKind, SiteKind
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 
@@ -58,4 +58,22 @@ class LocationPublic(PublicSchema):
     name: str
     kind: LocationKind
     party_id: uuid.UUID | None
+    active: bool
+
+
+class SiteSync(SyncedRowSync):
+    code: str
+    name: str
+    kind: SiteKind
+    geo_node_id: uuid.UUID | None = None
+    party_id: uuid.UUID | None = None
+    active: bool
+
+
+class StockLocationSync(SyncedRowSync):
+    site_id: uuid.UUID
+    code: str
+    name: str
+    kind: LocationKind
+    party_id: uuid.UUID | None = None
     active: bool

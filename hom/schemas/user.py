@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from hom.core.security import MIN_PASSWORD_LENGTH
-from hom.schemas.base import PublicSchema, Schema
+from hom.schemas.base import PublicSchema, Schema, SyncedRowSync, SyncSchema
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 
@@ -78,4 +78,27 @@ class UserPublic(PublicSchema):
     last_login_at: datetime | None
     site_id: uuid.UUID | None
     geo_node_id: uuid.UUID | None
+    role_names: list[str]
+
+
+class RoleSync(SyncSchema):
+    """A role by name with its permission codes (each store seeds its own role rows, so roles
+    are matched by name, not id)."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    permission_codes: list[str]
+
+
+class UserSync(SyncedRowSync):
+    """A user as every store needs it to sign them in offline; sign-in state is not part of it
+    (it is each installation's own)."""
+
+    username: str
+    full_name: str
+    password_hash: str
+    active: bool
+    site_id: uuid.UUID | None = None
+    geo_node_id: uuid.UUID | None = None
     role_names: list[str]

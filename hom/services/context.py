@@ -2,13 +2,16 @@
 
 The context carries ids and permission codes, never ORM objects, so it can cross threads.
 ``site_id`` is the site this installation writes for (None on a manager's read-only store);
-the one-writer rule is checked against it.
+the one-writer rule is checked against it. ``head_office`` says whether this installation writes
+master data (a store not enrolled with a server is its own head office), ``enrolled`` whether it
+is enrolled with a server; ``queues_changes`` is False when writing on behalf of another
+installation (its changes are not queued as this installation's).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -19,17 +22,21 @@ class ActorContext:
     username: str = "system"
     permissions: frozenset[str] = field(default_factory=frozenset)
     is_system: bool = False
+    head_office: bool = True
+    enrolled: bool = False
+    queues_changes: bool = True
 
     def can(self, permission: str) -> bool:
         return self.is_system or permission in self.permissions
 
     def for_site(self, site_id: uuid.UUID | None) -> ActorContext:
-        """The same actor writing as another site's installation (demo loader, sync apply)."""
-        return ActorContext(
-            installation_id=self.installation_id,
+        """The same actor writing as another site's installation (demo loader, sync apply).
+
+        What it writes for another site is that site's installation's change, not this one's:
+        it is not queued in this installation's change log.
+        """
+        return replace(
+            self,
             site_id=site_id,
-            user_id=self.user_id,
-            username=self.username,
-            permissions=self.permissions,
-            is_system=self.is_system,
+            queues_changes=self.queues_changes and site_id == self.site_id,
         )

@@ -196,6 +196,8 @@ class _Loader:
             user_id=self.users.get(user),
             username=user,
             is_system=True,
+            # other sites' history is theirs, not this installation's change to sync
+            queues_changes=site_code == HOME_SITE,
         )
 
     def price(self, inr: str) -> Decimal:
@@ -245,6 +247,7 @@ class _Loader:
             site_kind=SiteKind.FACTORY,
             currency=self.currency,
             installation_name=DEMO_INSTALLATION,
+            demo=True,
         )
         assert result.site is not None
         self.installation_id = result.installation_id

@@ -24,6 +24,7 @@ from hom.schemas.geography import GeoNodeCreate, GeoNodePublic, GeoNodeRename
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, ownership
 
 ENTITY = "geo_nodes"
 PERMISSION = "geography.manage"
@@ -90,6 +91,7 @@ def _parent_label(parent: GeoNode | None) -> str:
 def create_node(session: Session, *, ctx: ActorContext, node_in: GeoNodeCreate | dict) -> GeoNode:
     """Add a node under its parent (a zone at the top)."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(GeoNodeCreate, node_in)
     parent = None
     if data.parent_id is not None:
@@ -118,6 +120,7 @@ def create_node(session: Session, *, ctx: ActorContext, node_in: GeoNodeCreate |
             installation_id=ctx.installation_id,
         ),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -134,6 +137,7 @@ def rename_node(
 ) -> GeoNode:
     """Give a node a new name, still unique among its siblings."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(GeoNodeRename, {"name": name} if isinstance(name, str) else name)
     node = get_node(session, node_id)
     if data.name == node.name:
@@ -149,6 +153,7 @@ def rename_node(
     node.name = data.name
     node.name_key = key
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -166,6 +171,7 @@ def move_node(
 ) -> GeoNode:
     """Put a node (with its whole subtree) under another parent one level above it."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     node = get_node(session, node_id)
     if new_parent_id == node.parent_id:
         return node
@@ -193,6 +199,7 @@ def move_node(
     old_parent = geo_crud.get(session, node.parent_id) if node.parent_id else None
     node.parent_id = new_parent_id
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -211,6 +218,7 @@ def move_node(
 def delete_node(session: Session, *, ctx: ActorContext, node_id: uuid.UUID) -> None:
     """Remove a node that nothing points at; otherwise say what still does."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     node = get_node(session, node_id)
     refs = {what: n for what, n in geo_crud.references(session, node.id).items() if n}
     if refs:
@@ -221,6 +229,8 @@ def delete_node(session: Session, *, ctx: ActorContext, node_id: uuid.UUID) -> N
         )
     summary = f"deleted {describe(node)}"
     deleted_id = node.id
+    # A tombstone: the node's last snapshot, queued as a delete before the row goes.
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[node], operation="delete")
     geo_crud.delete(session, node)
     audit.record(
         session, ctx=ctx, action="geo.delete", entity=ENTITY, entity_id=deleted_id, summary=summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import sqlite_utils
 from hom.core import backup
 from hom.core.config import Settings
 from hom.core.errors import DomainError, PermissionDenied
-from hom.core.store import Store
+from hom.core.store import Store, open_store
+from hom.services import sites
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import identity
 
 
 def backup_now(store: Store, *, ctx: ActorContext, destination: Path | None = None) -> Path:
@@ -60,9 +63,49 @@ def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Pa
             # Unreadable: keep its bytes as they are, for whoever investigates later.
             safety = backup.raw_copy(settings.store_path, settings.backup_dir, label="unreadable")
         backup.restore_file(source, settings.store_path)
-        return safety
     except backup.BackupError as exc:
         raise DomainError(str(exc), field="backup") from None
+    _start_restored_epoch(settings, replaced=safety if safety.name else None)
+    return safety
+
+
+def _start_restored_epoch(settings: Settings, *, replaced: Path | None) -> None:
+    """A restored store starts a new change-log epoch (the backup's seqs were handed out again
+    after it was taken) and moves its document counters past what the replaced store issued."""
+    counters: list[identity.Counter] = []
+    after_epoch = 0
+    if replaced is not None and _is_readable_store(replaced):
+        db = sqlite_utils.Database(replaced)
+        try:
+            counters = [
+                (uuid.UUID(str(r["site_id"])), r["doc_type"], r["year"], r["last_value"])
+                for r in db["document_sequences"].rows
+            ]
+            if "epoch" in db["installation"].columns_dict:
+                after_epoch = max((r["epoch"] for r in db["installation"].rows), default=0)
+        finally:
+            db.close()
+    store = open_store(settings, auto_backup=False, check_identity=False)  # migrates if older
+    try:
+        with store.transaction() as session:
+            if sites.is_initialised(session):
+                identity.start_new_epoch(
+                    session,
+                    reason="restore",
+                    store_fingerprint=identity.fingerprint(settings.store_path),
+                    carry=counters,
+                    after_epoch=after_epoch,
+                )
+    finally:
+        store.close()
+
+
+def _is_readable_store(path: Path) -> bool:
+    try:
+        backup.check_is_store(path)
+    except backup.BackupError:
+        return False
+    return True
 
 
 def current_store_is_readable(settings: Settings) -> bool:

@@ -35,7 +35,6 @@ from hom.core.errors import (
 )
 from hom.crud import inventory as inventory_crud
 from hom.crud import orders as orders_crud
-from hom.crud import outbox as outbox_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
@@ -65,9 +64,11 @@ from hom.schemas.orders import (
     SecondaryOrderCreate,
     TertiaryOrderCreate,
 )
+from hom.schemas.sync import Operation
 from hom.services import audit, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog
 
 Order = PrimaryOrder | SecondaryOrder | TertiaryOrder
 MAX_PAGE = 1000
@@ -781,7 +782,8 @@ def _changed(
     summary: str,
     changes: dict[str, tuple[Any, Any]] | None = None,
 ) -> None:
-    """Every order change: a new version, a sync outbox row and an audit row, together.
+    """Every order change: a new version, a change-log row with the whole order (header, lines,
+    prices, totals, version) and an audit row, together.
 
     The version is the mapper's ``version_id_col``: the flush's UPDATE matches the version this
     transaction read, so a concurrent change is refused instead of silently overwritten.
@@ -794,12 +796,12 @@ def _changed(
             f"order {number} was changed elsewhere meanwhile: reload it and try again",
             field="order_id",
         ) from None
-    outbox_crud.add(
+    changelog.queue(
         session,
+        ctx=ctx,
         entity=spec.entity,
-        entity_id=order.id,
-        operation="upsert",
-        payload={"number": order.number, "status": order.status.value, "version": order.version},
+        rows=[order],
+        operation=Operation.INSERT if action == "order.create" else Operation.UPDATE,
     )
     audit.record(
         session,

@@ -28,6 +28,7 @@ from hom.schemas.party import PartyCreate, PartyPublic, PartyUpdate
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog
 
 ENTITY = "parties"
 PERMISSION = "parties.manage"
@@ -121,6 +122,7 @@ def create_party(session: Session, *, ctx: ActorContext, party_in: PartyCreate |
         session,
         Party(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -154,6 +156,7 @@ def update_party(
     for key, (_old, new) in changes.items():
         setattr(party, key, new)
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -174,6 +177,7 @@ def set_active(session: Session, *, ctx: ActorContext, party_id: uuid.UUID, acti
         return party
     party.active = active
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[party], operation="update")
     audit.record(
         session,
         ctx=ctx,

@@ -21,7 +21,6 @@ from hom.core.errors import (
     WrongSite,
 )
 from hom.core.ids import new_id
-from hom.crud import outbox as outbox_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
@@ -38,9 +37,10 @@ from hom.schemas.production import (
 from hom.services import audit, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, entities
 
-LOG_ENTITY = "production_logs"
-BATCH_ENTITY = "batches"
+LOG_ENTITY = entities.PRODUCTION_LOGS
+BATCH_ENTITY = entities.BATCHES
 MAX_PAGE = 1000
 
 
@@ -104,7 +104,7 @@ def post_log(
     else:
         _check_writer(ctx, location)
     production_crud.add_log(session, log)
-    outbox_crud.add(session, entity=LOG_ENTITY, entity_id=log.id, operation="insert")
+    changelog.queue(session, ctx=ctx, entity=LOG_ENTITY, rows=[log], operation="insert")
     batch_text = f" batch {batch.code}" if batch else ""
     audit.record(
         session,
@@ -184,7 +184,7 @@ def reverse_log(
         assert location is not None
         _check_writer(ctx, location)
     production_crud.add_log(session, reversal)
-    outbox_crud.add(session, entity=LOG_ENTITY, entity_id=reversal.id, operation="insert")
+    changelog.queue(session, ctx=ctx, entity=LOG_ENTITY, rows=[reversal], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -340,7 +340,7 @@ def _batch_for(
         ),
     )
     # Ledger entries elsewhere will name this batch: it syncs with them.
-    outbox_crud.add(session, entity=BATCH_ENTITY, entity_id=batch.id, operation="insert")
+    changelog.queue(session, ctx=ctx, entity=BATCH_ENTITY, rows=[batch], operation="insert")
     return batch
 
 

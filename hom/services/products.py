@@ -29,6 +29,7 @@ from hom.schemas.product import ProductCreate, ProductPublic, ProductUpdate
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, ownership
 
 ENTITY = "products"
 PERMISSION = "products.manage"
@@ -95,6 +96,7 @@ def create_product(
 ) -> Product:
     """Add a product to the master."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(ProductCreate, product_in)
     values = data.model_dump()
     check_rules(values)
@@ -105,6 +107,7 @@ def create_product(
         session,
         Product(**values, sku_key=key, created_by=ctx.user_id, installation_id=ctx.installation_id),
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -125,6 +128,7 @@ def create_products(
     A refusal names the item as ``products_in.<index>.<field>``; nothing is added then.
     """
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     items: list[dict[str, Any]] = []
     for index, raw in enumerate(products_in):
         try:
@@ -155,6 +159,7 @@ def create_products(
             for key, values in zip(keys, items, strict=True)
         ],
     )
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=made, operation="insert")
     for product in made:
         audit.record(
             session,
@@ -184,6 +189,7 @@ def update_product(
 ) -> Product:
     """Change the fields given, checking the rules on the product as it will be."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     data = validate(ProductUpdate, product_in)
     product = get_product(session, product_id)
     changes = audit.diff(product, data.model_dump(exclude_unset=True))
@@ -203,6 +209,7 @@ def update_product(
         setattr(product, key, new)
     product.sku_key = sku_key(product.sku)
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -220,11 +227,13 @@ def set_active(
 ) -> Product:
     """Activate or deactivate a product (inactive ones drop out of type-ahead)."""
     require(ctx, PERMISSION)
+    ownership.require_head_office(ctx, ENTITY)
     product = get_product(session, product_id)
     if product.active == active:
         return product
     product.active = active
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=[product], operation="update")
     audit.record(
         session,
         ctx=ctx,

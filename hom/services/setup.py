@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
-from hom.core.ids import new_id
 from hom.models.enums import LocationKind, SiteKind
 from hom.models.site import Site
 from hom.models.user import User
+from hom.schemas.base import validate
+from hom.schemas.site import SiteCreate
 from hom.services import sites, users
-from hom.services.context import ActorContext
 
 DEFAULT_LOCATION_KIND = {
     SiteKind.FACTORY: LocationKind.FINISHED_GOODS,
@@ -40,20 +40,29 @@ def initialize(
     site_kind: SiteKind = SiteKind.DEPOT,
     currency: str = "INR",
     installation_name: str = "",
+    demo: bool = False,
 ) -> InitResult:
     """Set up an empty store. Without ``site_code`` the store writes for no site (a manager's)."""
     if sites.is_initialised(session):
         raise DomainError("this store is already initialised", field="store")
-    users.seed_roles(session)
-    # A bootstrap context: the installation row does not exist until the site does.
-    boot = ActorContext(installation_id=new_id(), site_id=None, is_system=True)
-    site = None
-    if site_code:
-        site = sites.create_site(
-            session,
-            ctx=boot,
-            site_in={"code": site_code, "name": site_name or site_code, "kind": site_kind},
+    site_in = None
+    if site_code:  # the site's fields are checked first, as the form lists them
+        site_in = validate(
+            SiteCreate, {"code": site_code, "name": site_name or site_code, "kind": site_kind}
         )
+    users.seed_roles(session)
+    # The installation comes first: every write below is this installation's change.
+    installation = sites.register_installation(
+        session,
+        name=installation_name or site_name or site_code or "Manager's store",
+        site_id=None,
+        currency=currency,
+        is_demo=demo,
+    )
+    boot = sites.system_context(session)
+    site = None
+    if site_in is not None:
+        site = sites.create_site(session, ctx=boot, site_in=site_in)
         if site.kind in DEFAULT_LOCATION_KIND:
             is_factory = site.kind == SiteKind.FACTORY
             sites.create_location(
@@ -67,12 +76,7 @@ def initialize(
                     "party_id": site.party_id,
                 },
             )
-    installation = sites.register_installation(
-        session,
-        name=installation_name or (site.name if site else "Manager's store"),
-        site_id=site.id if site else None,
-        currency=currency,
-    )
+        sites.set_installation_site(session, site_id=site.id)
     ctx = sites.system_context(session)
     admin = users.create_user(
         session,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError, Duplicate, NotFound
 from hom.crud import geography as geography_crud
+from hom.crud import outbox as outbox_crud
 from hom.crud import party as party_crud
 from hom.crud import site as site_crud
 from hom.models.enums import LocationKind, PartyKind, SiteKind
@@ -18,10 +19,12 @@ from hom.schemas.site import LocationCreate, SiteCreate
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, entities, ownership
 
 
 def create_site(session: Session, *, ctx: ActorContext, site_in: SiteCreate | dict) -> Site:
     require(ctx, "sites.manage")
+    ownership.require_head_office(ctx, entities.SITES)
     data = validate(SiteCreate, site_in)
     if site_crud.get_site_by_code(session, data.code) is not None:
         raise Duplicate(f"site code {data.code} is already used", field="code")
@@ -33,6 +36,7 @@ def create_site(session: Session, *, ctx: ActorContext, site_in: SiteCreate | di
         session,
         Site(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
     )
+    changelog.queue(session, ctx=ctx, entity=entities.SITES, rows=[site], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -48,6 +52,7 @@ def create_location(
     session: Session, *, ctx: ActorContext, location_in: LocationCreate | dict
 ) -> StockLocation:
     require(ctx, "sites.manage")
+    ownership.require_head_office(ctx, entities.LOCATIONS, what="stock locations")
     data = validate(LocationCreate, location_in)
     if site_crud.get_site(session, data.site_id) is None:
         raise NotFound(f"unknown site {data.site_id}", field="site_id")
@@ -70,6 +75,9 @@ def create_location(
         StockLocation(
             **data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id
         ),
+    )
+    changelog.queue(
+        session, ctx=ctx, entity=entities.LOCATIONS, rows=[location], operation="insert"
     )
     audit.record(
         session,
@@ -149,9 +157,15 @@ def is_initialised(session: Session) -> bool:
 
 
 def register_installation(
-    session: Session, *, name: str, site_id: uuid.UUID | None, currency: str
+    session: Session,
+    *,
+    name: str,
+    site_id: uuid.UUID | None,
+    currency: str,
+    is_demo: bool = False,
 ) -> Installation:
-    """Name this store once: the site it writes for (None: a read-only manager's store)."""
+    """Name this store once: the site it writes for (None: a read-only manager's store), and
+    start its change log (epoch 1, seq 0). A demo store is marked as one: it never enrols."""
     if site_crud.get_installation(session) is not None:
         raise DomainError("this store is already initialised", field="store")
     currency = currency.strip().upper()
@@ -159,12 +173,38 @@ def register_installation(
         raise DomainError(
             "must be a three-letter ISO 4217 code such as INR or USD", field="currency"
         )
-    return site_crud.add_installation(
-        session, Installation(name=name, site_id=site_id, currency=currency)
+    installation = site_crud.add_installation(
+        session,
+        Installation(name=name, site_id=site_id, currency=currency, epoch=1, is_demo=is_demo),
     )
+    outbox_crud.add_epoch(session, installation_id=installation.id, epoch=1, reason="created")
+    return installation
+
+
+def set_installation_site(session: Session, *, site_id: uuid.UUID) -> Installation:
+    """Name the site a new store writes for (set up once, right after its site is created)."""
+    found = installation(session)
+    if found.site_id is not None:
+        raise DomainError("this store already writes for a site", field="site_id")
+    found.site_id = site_id
+    session.flush()
+    return found
+
+
+def context_fields(session: Session, found: Installation) -> dict[str, object]:
+    """The installation facts every acting context carries (site, head office, enrolment)."""
+    site = site_crud.get_site(session, found.site_id) if found.site_id else None
+    enrolled = found.enrolled_at is not None
+    return {
+        "installation_id": found.id,
+        "site_id": found.site_id,
+        "enrolled": enrolled,
+        "head_office": ownership.is_head_office(
+            enrolled=enrolled, site_kind=site.kind if site else None
+        ),
+    }
 
 
 def system_context(session: Session) -> ActorContext:
     """The context of the store itself (initialisation, demo load): all permissions."""
-    found = installation(session)
-    return ActorContext(installation_id=found.id, site_id=found.site_id, is_system=True)
+    return ActorContext(**context_fields(session, installation(session)), is_system=True)

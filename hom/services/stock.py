@@ -20,7 +20,6 @@ from hom.core.errors import DomainError, InsufficientStock, NotFound, WrongSite
 from hom.core.ids import new_id
 from hom.core.text import grouped
 from hom.crud import inventory as inventory_crud
-from hom.crud import outbox as outbox_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
@@ -31,8 +30,9 @@ from hom.schemas.inventory import ReceiptCreate, StockCountCreate, TransferCreat
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
+from hom.sync import changelog, entities
 
-LEDGER_ENTITY = "stock_ledger"
+LEDGER_ENTITY = entities.LEDGER
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def post(
     ]
     inventory_crud.add_to_balances(session, updates)
     inventory_crud.insert_balances(session, inserts)
-    outbox_crud.add_many(session, entity=LEDGER_ENTITY, entity_ids=entry_ids, operation="insert")
+    changelog.queue(session, ctx=ctx, entity=LEDGER_ENTITY, rows=ledger_rows, operation="insert")
     return PostResult(voucher_id=voucher_id, entry_ids=entry_ids, balances_after=balances_after)
 
 

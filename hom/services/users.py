@@ -30,9 +30,10 @@ from hom.crud import user as user_crud
 from hom.models.user import Permission, Role, User
 from hom.schemas.base import validate
 from hom.schemas.user import PasswordReset, UserCreate, UserPublic, UserUpdate
-from hom.services import audit
+from hom.services import audit, sites
 from hom.services.context import ActorContext
 from hom.services.permissions import PERMISSIONS, SEED_ROLES, require
+from hom.sync import changelog, entities, ownership
 
 LOCKOUT_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
@@ -71,6 +72,7 @@ def create_user(
 ) -> User:
     """Create a user. ``password_hash`` lets the demo loader reuse one hash for many users."""
     require(ctx, "users.manage")
+    ownership.require_head_office(ctx, entities.USERS)
     data = validate(UserCreate, user_in)
     _check_scope(session, site_id=data.site_id, geo_node_id=data.geo_node_id)
     if user_crud.get_by_username(session, data.username) is not None:
@@ -87,6 +89,7 @@ def create_user(
     )
     user.roles = _resolve_roles(session, data.roles)
     user_crud.add(session, user)
+    changelog.queue(session, ctx=ctx, entity=entities.USERS, rows=[user], operation="insert")
     audit.record(
         session,
         ctx=ctx,
@@ -102,6 +105,7 @@ def update_user(
     session: Session, *, ctx: ActorContext, user_id: uuid.UUID, user_in: UserUpdate | dict
 ) -> User:
     require(ctx, "users.manage")
+    ownership.require_head_office(ctx, entities.USERS)
     data = validate(UserUpdate, user_in)
     user = _get(session, user_id)
     _check_scope(session, site_id=data.site_id, geo_node_id=data.geo_node_id)
@@ -116,6 +120,7 @@ def update_user(
         if before != after:
             changes["roles"] = (", ".join(before), ", ".join(after))
     session.flush()
+    changelog.queue(session, ctx=ctx, entity=entities.USERS, rows=[user], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -132,11 +137,12 @@ def reset_password(
     session: Session, *, ctx: ActorContext, user_id: uuid.UUID, reset_in: PasswordReset | dict
 ) -> User:
     require(ctx, "users.manage")
+    ownership.require_head_office(ctx, entities.USERS)
     data = validate(PasswordReset, reset_in)
     user = _get(session, user_id)
     user.password_hash = security.hash_password(data.new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    _clear_lockout(user)
+    changelog.queue(session, ctx=ctx, entity=entities.USERS, rows=[user], operation="update")
     audit.record(
         session,
         ctx=ctx,
@@ -151,8 +157,7 @@ def reset_password(
 def unlock(session: Session, *, ctx: ActorContext, user_id: uuid.UUID) -> User:
     require(ctx, "users.manage")
     user = _get(session, user_id)
-    user.failed_logins = 0
-    user.locked_until = None
+    _clear_lockout(user)  # local sign-in state: nothing to sync
     audit.record(
         session,
         ctx=ctx,
@@ -195,19 +200,61 @@ class SignInOutcome:
         return self.user
 
 
-def authenticate(
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What the password check found, made outside any write transaction (argon2 is slow)."""
+
+    username: str
+    user_id: uuid.UUID | None = None
+    #: "ok", "wrong", "locked", "unknown" (no such active user) or "invalid" (empty input)
+    verdict: str = "unknown"
+    invalid: ValidationFailed | None = None
+    #: The hash that was checked, and a renewed one (newer argon2 parameters) to keep locally.
+    checked_hash: str = ""
+    new_hash: str | None = None
+
+
+def _effective_hash(user: User) -> str:
+    """The hash to check: a locally renewed one while the synced hash it renewed still holds."""
+    local = user.sign_in
+    if local is not None and local.password_hash and local.rehashed_from == user.password_hash:
+        return local.password_hash
+    return user.password_hash
+
+
+def check_password(session: Session, *, username: str, password: str) -> PasswordCheck:
+    """Check a password against the local store, reading only: call it in a read session, so
+    a slow argon2 check never holds the write lock. ``record_sign_in`` then writes the result."""
+    if not username.strip() or not password:
+        field = "username" if not username.strip() else "password"
+        return PasswordCheck(
+            username, verdict="invalid", invalid=ValidationFailed([(field, "is required")])
+        )
+    user = user_crud.get_by_username(session, username)
+    if user is None or not user.active:
+        return PasswordCheck(username)
+    if user.locked_until is not None and user.locked_until > utcnow():
+        return PasswordCheck(username, user.id, "locked")
+    stored = _effective_hash(user)
+    if not security.verify_password(stored, password):
+        return PasswordCheck(username, user.id, "wrong", checked_hash=stored)
+    renewed = security.hash_password(password) if security.needs_rehash(stored) else None
+    return PasswordCheck(username, user.id, "ok", checked_hash=stored, new_hash=renewed)
+
+
+def record_sign_in(
     session: Session,
     *,
-    username: str,
-    password: str,
+    check: PasswordCheck,
     lockout_attempts: int = LOCKOUT_ATTEMPTS,
     lockout_minutes: int = LOCKOUT_MINUTES,
 ) -> SignInOutcome:
-    """Check a password against the local store, counting failures and locking the account."""
-    if not username.strip() or not password:
-        field = "username" if not username.strip() else "password"
-        return SignInOutcome(None, ValidationFailed([(field, "is required")]))
-    user = user_crud.get_by_username(session, username)
+    """Write what ``check_password`` found (a short write transaction): failed attempts, the
+    lockout, the last sign-in, a renewed hash. Only this installation's own sign-in table
+    changes, never a synced row. The caller commits either way, so failed attempts count."""
+    if check.verdict == "invalid":
+        return SignInOutcome(None, check.invalid)
+    user = user_crud.get(session, check.user_id) if check.user_id else None
     now = utcnow()
     if user is None or not user.active:
         # Same message as a wrong password: do not reveal which usernames exist.
@@ -224,11 +271,20 @@ def authenticate(
                 field="username",
             ),
         )
-    if not security.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= lockout_attempts:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+    if check.verdict == "ok" and _effective_hash(user) != check.checked_hash:
+        # The password changed between the check and now: check again with the new one.
+        return SignInOutcome(
+            None,
+            AuthenticationFailed(
+                "the password has just been changed: sign in again", field="password"
+            ),
+        )
+    state = user.local_sign_in()
+    if check.verdict != "ok":
+        state.failed_logins += 1
+        if state.failed_logins >= lockout_attempts:
+            state.locked_until = now + timedelta(minutes=lockout_minutes)
+            state.failed_logins = 0
             audit_crud.add(
                 session,
                 user_id=user.id,
@@ -246,7 +302,7 @@ def authenticate(
                     field="password",
                 ),
             )
-        left = lockout_attempts - user.failed_logins
+        left = lockout_attempts - state.failed_logins
         return SignInOutcome(
             None,
             AuthenticationFailed(
@@ -255,12 +311,38 @@ def authenticate(
                 field="password",
             ),
         )
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if security.needs_rehash(user.password_hash):
-        user.password_hash = security.hash_password(password)
+    state.failed_logins = 0
+    state.locked_until = None
+    state.last_login_at = now
+    if check.new_hash is not None:
+        state.password_hash = check.new_hash
+        state.rehashed_from = user.password_hash
+    session.flush()
     return SignInOutcome(user)
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    lockout_attempts: int = LOCKOUT_ATTEMPTS,
+    lockout_minutes: int = LOCKOUT_MINUTES,
+) -> SignInOutcome:
+    """``check_password`` and ``record_sign_in`` in one session (scripts and tests; the
+    applications check in a read session first, then record in a short write)."""
+    return record_sign_in(
+        session,
+        check=check_password(session, username=username, password=password),
+        lockout_attempts=lockout_attempts,
+        lockout_minutes=lockout_minutes,
+    )
+
+
+def _clear_lockout(user: User) -> None:
+    if user.sign_in is not None:
+        user.sign_in.failed_logins = 0
+        user.sign_in.locked_until = None
 
 
 def context_for(session: Session, *, user: User) -> ActorContext:
@@ -285,8 +367,7 @@ def context_for(session: Session, *, user: User) -> ActorContext:
             field="username",
         )
     return ActorContext(
-        installation_id=installation.id,
-        site_id=installation.site_id,
+        **sites.context_fields(session, installation),
         user_id=user.id,
         username=user.username,
         permissions=user.permission_codes,

@@ -107,11 +107,12 @@ class SignInDialog(QDialog):
         name, password = self.username.text(), self.password.text()
         self.setCursor(Qt.CursorShape.WaitCursor)
         try:
+            with self.store.reader() as s:  # argon2 runs here, holding no write lock
+                check = users.check_password(s, username=name, password=password)
             with self.store.transaction() as s:
-                outcome = users.authenticate(
+                outcome = users.record_sign_in(
                     s,
-                    username=name,
-                    password=password,
+                    check=check,
                     lockout_attempts=self.settings.lockout_attempts,
                     lockout_minutes=self.settings.lockout_minutes,
                 )

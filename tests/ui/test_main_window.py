@@ -52,20 +52,22 @@ def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
 
 
 def test_status_bar_shows_user_site_connection_and_pending_sync(qtbot, kit, app_session):
+    with kit.store.reader() as s:
+        set_up = reports.pending_sync_count(s)  # the store's site, location and first admin
     stocked_products(kit, [5, 6])
     window = _window(qtbot, app_session)
     bar = window.status
     with kit.store.reader() as s:
         pending = reports.pending_sync_count(s)
-    assert pending == 2
+    assert pending == set_up + 2
     assert bar.user.text().startswith("admin")
     assert bar.site.text() == "DEP01 · DEP01 site"
     assert bar.connection.text() == "Offline"
-    assert bar.pending.text() == "2 waiting to sync"
+    assert bar.pending.text() == f"{set_up + 2} waiting to sync"
     assert bar.last_sync.text() == "Last sync: never"
     stocked_products(kit, [1])
     app_session.notify("stock")  # a write anywhere refreshes the count
-    assert bar.pending.text() == "3 waiting to sync"
+    assert bar.pending.text() == f"{set_up + 3} waiting to sync"
 
 
 def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session):
