@@ -228,6 +228,7 @@ def search_field(object_name: str, placeholder: str, *, width_chars: int) -> QLi
     edit = QLineEdit()
     edit.setObjectName(object_name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleName(placeholder.rstrip("…."))
     edit.setClearButtonEnabled(True)
     edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * width_chars)
     return edit

@@ -203,6 +203,7 @@ class GeographyView(BaseView):
         self.model = GeoTreeModel(self)
         self.tree = QTreeView()
         self.tree.setObjectName("geo-tree")
+        self.tree.setAccessibleName("Geography tree")
         self.tree.setModel(self.model)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

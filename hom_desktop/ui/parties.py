@@ -111,11 +111,14 @@ class PartiesView(MasterDataView):
         added for the party shown, see ``_select_distributor``)."""
         self.geo: dict[uuid.UUID, GeoChoice] = {}
         self.kind_filter = QComboBox()
+        self.kind_filter.setAccessibleName("Kind filter")
         for text, value in KIND_FILTERS:
             self.kind_filter.addItem(text, value)
         self.territory_filter = QComboBox()
+        self.territory_filter.setAccessibleName("Territory filter")
         self.territory_filter.setObjectName("party-territory-filter")
         self.active_filter = QComboBox()
+        self.active_filter.setAccessibleName("Active or inactive")
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.add_search_row(

@@ -168,6 +168,7 @@ class ProductionView(BaseView):
         for col, (names, title, widget, stretch) in enumerate(fields):
             caption = QLabel(title)
             caption.setBuddy(widget)
+            widget.setAccessibleName(title.replace("&", "").split(" (")[0])
             grid.addWidget(caption, 0, col)
             grid.addWidget(widget, 1, col)
             err = label("", "error", wrap=True)

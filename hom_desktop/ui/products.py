@@ -77,9 +77,11 @@ class ProductsView(MasterDataView):
         super().__init__(app, parent, heading="Products", new=self.new_product)
         self.editing: ProductPublic | None = None
         self.active_filter = QComboBox()
+        self.active_filter.setAccessibleName("Active or inactive")
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.category_filter = QComboBox()
+        self.category_filter.setAccessibleName("Category filter")
         self.add_search_row(
             search_field("product-search", "Search SKU or name…", width_chars=28),
             self.active_filter,
