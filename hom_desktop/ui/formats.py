@@ -14,6 +14,8 @@ from babel.numbers import format_currency, format_decimal
 
 DEFAULT_LOCALE = "en_IN"
 _DATE_PATTERNS = {"en_IN": "%d-%m-%Y"}
+DATE_INPUT = "dd-MM-yyyy"
+"""How a date field shows and takes a date (Qt's pattern for ``%d-%m-%Y``)."""
 
 
 def money(value: Decimal | int | None, currency: str = "INR", locale: str = DEFAULT_LOCALE) -> str:

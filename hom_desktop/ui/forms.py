@@ -46,7 +46,7 @@ from hom.core.store import Store
 from hom.models.enums import LocationKind
 from hom.services import reports, sites
 from hom.services.reports import ProductChoice
-from hom_desktop.ui import prompts
+from hom_desktop.ui import formats, prompts
 
 
 def repolish(widget: QWidget) -> None:
@@ -367,7 +367,8 @@ def debounce(parent: QObject, msec: int, fn: Callable[[], None]) -> QTimer:
 
 
 class DateEdit(QDateEdit):
-    """An ordinary date field (yyyy-MM-dd, with a calendar) that takes a date typed in full.
+    """An ordinary date field (dd-MM-yyyy as en-IN writes it, with a calendar) that takes a
+    date typed in full.
 
     Qt moves on to the next part of the date by itself once a part is complete, so the
     separator a clerk types next would skip a part ("2024-05-01" became 2024-11-05); a
@@ -383,7 +384,7 @@ class DateEdit(QDateEdit):
     def __init__(self, value: QDate | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
+        self.setDisplayFormat(formats.DATE_INPUT)
         self.setDate(value if value is not None else QDate.currentDate())
         self._moved_on = False
         self._typed = False

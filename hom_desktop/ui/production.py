@@ -60,7 +60,12 @@ LOG_COLUMNS = [
         width_chars=6,
     ),
     Column("Status", _status, width_chars=8),
-    Column("Posted", lambda r: to_local(r.created_at).strftime("%H:%M:%S"), width_chars=8),
+    Column(
+        "Posted",
+        lambda r: to_local(r.created_at).strftime("%H:%M:%S"),
+        width_chars=8,
+        raw=lambda r: to_local(r.created_at),
+    ),
     Column("Remarks", lambda r: r.remarks, tooltip=lambda r: r.remarks),
 ]
 
@@ -134,7 +139,7 @@ class ProductionView(BaseView):
         self.day = QDateEdit(qdate(production.local_today()))
         self.day.setObjectName("prod-date")
         self.day.setCalendarPopup(True)
-        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setDisplayFormat(formats.DATE_INPUT)
         self.shift = QComboBox()
         self.shift.setObjectName("prod-shift")
         for s in Shift:
@@ -248,7 +253,7 @@ class ProductionView(BaseView):
                 )
 
         self.model.set_fetch(offset_pager(read))
-        self.day_title.setText(f"Log of {day:%A %d %B %Y}")
+        self.day_title.setText(f"Log of {day:%A}, {formats.day(day)}")
         rows = self.model.rows()
         good = sum(r.good_qty for r in rows)
         rejected = sum(r.rejected_qty for r in rows)

@@ -325,7 +325,7 @@ def test_ledger_dates_are_typed_and_the_box_says_whether_they_count(qtbot, kit, 
     qtbot.keyClick(since.check, Qt.Key.Key_Tab)
     assert since.edit.hasFocus()
     tomorrow = today + timedelta(days=1)
-    qtbot.keyClicks(since.edit, tomorrow.isoformat())
+    qtbot.keyClicks(since.edit, f"{tomorrow:%d-%m-%Y}")
     qtbot.keyClick(since.edit, Qt.Key.Key_Tab)
     assert since.check.isChecked() and since.value() == tomorrow
     assert view.ledger_model.rows() == []
@@ -340,12 +340,12 @@ def test_ledger_dates_are_typed_and_the_box_says_whether_they_count(qtbot, kit, 
     # The click lands on the field's text, the keys on the field that then has the focus.
     qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
     assert QApplication.focusWidget() is until.edit
-    qtbot.keyClicks(until.edit, today.isoformat())
+    qtbot.keyClicks(until.edit, f"{today:%d-%m-%Y}")
     qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
     assert until.check.isChecked() and until.value() == today
     assert len(view.ledger_model.rows()) == 1
     qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
-    qtbot.keyClicks(until.edit, "2020-01-31")
+    qtbot.keyClicks(until.edit, "31-01-2020")
     qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
     assert until.value().isoformat() == "2020-01-31"
     assert view.ledger_model.rows() == []  # nothing in 2020
