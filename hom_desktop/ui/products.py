@@ -25,7 +25,8 @@ from hom_desktop.ui.table_model import ALIGN_RIGHT, Column, PagedTableModel, Row
 
 
 def money(value: Any) -> str:
-    return f"{value:,.2f}"
+    """A price as en-IN writes it: ₹1,23,456.00."""
+    return formats.money(value)
 
 
 PRODUCT_COLUMNS = [
@@ -35,13 +36,13 @@ PRODUCT_COLUMNS = [
     ),
     Column("Category", lambda p: p.category, "category", width_chars=9),
     Column("Pack", lambda p: p.pack_size, "pack_size", ALIGN_RIGHT, width_chars=4),
-    Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=7, raw=lambda p: p.mrp),
+    Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=9, raw=lambda p: p.mrp),
     Column(
         "Dist.",
         lambda p: money(p.distributor_price),
         "distributor_price",
         ALIGN_RIGHT,
-        width_chars=7,
+        width_chars=9,
         raw=lambda p: p.distributor_price,
     ),
     Column(
@@ -49,7 +50,7 @@ PRODUCT_COLUMNS = [
         lambda p: money(p.retailer_price),
         "retailer_price",
         ALIGN_RIGHT,
-        width_chars=7,
+        width_chars=9,
         raw=lambda p: p.retailer_price,
     ),
     Column(
