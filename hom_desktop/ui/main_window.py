@@ -35,6 +35,7 @@ def view_classes() -> list[type[BaseView]]:
     from hom_desktop.ui.parties import PartiesView
     from hom_desktop.ui.production import ProductionView
     from hom_desktop.ui.products import ProductsView
+    from hom_desktop.ui.tools import ToolsView
     from hom_desktop.ui.users import UsersView
 
     return [
@@ -45,6 +46,7 @@ def view_classes() -> list[type[BaseView]]:
         PartiesView,
         GeographyView,
         UsersView,
+        ToolsView,
     ]
 
 

@@ -100,8 +100,22 @@ def export_table(
     model = view.model()
     if not isinstance(model, PagedTableModel):
         return None
-    parent = parent or view.window()
     title = view.accessibleName() or view.objectName() or "table"
+    return export_model(
+        model, fmt, parent=parent or view.window(), title=title, path=path, teller=_teller(view)
+    )
+
+
+def export_model(
+    model: PagedTableModel,
+    fmt: str,
+    *,
+    parent: QWidget | None,
+    title: str,
+    path: str | None = None,
+    teller: Any = None,
+) -> Operation[tuple[str, int]] | None:
+    """Write every row of ``model``'s query (shown in a table or not) to CSV or XLSX."""
     kind, filters = FORMATS[fmt]
     stem = title.lower().replace(" ", "-")
     path = path or prompts.save_file(parent, f"Export to {kind}", f"{stem}.{fmt}", filters)
@@ -128,10 +142,9 @@ def export_table(
 
     def done(result: tuple[str, int]) -> None:
         where, n = result
-        text = f"Exported {formats.quantity(n)} row{'' if n == 1 else 's'} to {where}."
-        say = _teller(view)
-        if say is not None:
-            say(text)
+        text = f"Exported {formats.plural(n, 'row')} to {where}."
+        if teller is not None:
+            teller(text)
         else:
             prompts.info(parent, "Export", text)
 

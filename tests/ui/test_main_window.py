@@ -35,6 +35,7 @@ def test_an_admin_sees_every_view(qtbot, app_session):
         "parties",
         "geography",
         "users",
+        "tools",
     ]
     assert window.current_key == "dashboards"  # the first view on a first sign-in
 
@@ -46,7 +47,7 @@ def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
         codes = [p.code for p in clerk.permissions]
     ctx = context_with(kit.ctx, *codes, username="clerk")
     window = _window(qtbot, make_session(kit, ctx))
-    assert _nav_keys(window) == ["inventory", "products", "parties"]
+    assert _nav_keys(window) == ["inventory", "products", "parties", "tools"]
     assert "users" not in window.go_actions and "geography" not in window.go_actions
     drain()
 
