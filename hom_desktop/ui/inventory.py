@@ -141,7 +141,13 @@ LEDGER_COLUMNS = [
     Column("Voucher", lambda r: voucher_label(r.voucher_type), width_chars=13),
     Column("Voucher no.", lambda r: r.voucher_no, width_chars=21),
     Column("SKU", lambda r: r.sku, width_chars=10),
-    Column("Product", lambda r: r.product_name, width_chars=22, tooltip=lambda r: r.product_name),
+    Column(
+        "Product",
+        lambda r: r.product_name,
+        width_chars=22,
+        tooltip=lambda r: r.product_name,
+        stretch=True,
+    ),
     Column("Batch", lambda r: r.batch_code, width_chars=12),
     Column(
         "Qty",
@@ -157,7 +163,7 @@ LEDGER_COLUMNS = [
         width_chars=8,
         raw=lambda r: r.balance_after,
     ),
-    Column("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),
+    Column("Reason", lambda r: r.reason, width_chars=22, tooltip=lambda r: r.reason),
 ]
 
 

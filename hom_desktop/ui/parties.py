@@ -34,7 +34,7 @@ class PartyRow:
 
 
 PARTY_COLUMNS = [
-    Column("Code", lambda r: r.party.code, "code", width_chars=9),
+    Column("Code", lambda r: r.party.code, "code", width_chars=7),
     Column(
         "Name",
         lambda r: r.party.name,
@@ -43,10 +43,17 @@ PARTY_COLUMNS = [
         tooltip=lambda r: r.party.name,
         stretch=True,
     ),
-    Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=9),
-    Column("Territory", lambda r: r.territory, width_chars=16, tooltip=lambda r: r.territory),
-    Column("Distributor", lambda r: r.distributor, width_chars=14, tooltip=lambda r: r.distributor),
-    Column("Phone", lambda r: r.party.phone, "phone", width_chars=13),
+    Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=8),
+    # Territory is read as much as the name: it shares the spare width.
+    Column(
+        "Territory",
+        lambda r: r.territory,
+        width_chars=16,
+        tooltip=lambda r: r.territory,
+        stretch=True,
+    ),
+    Column("Distributor", lambda r: r.distributor, width_chars=9, tooltip=lambda r: r.distributor),
+    Column("Phone", lambda r: r.party.phone, "phone", width_chars=12),
     Column(
         "Active", lambda r: "yes" if r.party.active else "no", "active", ALIGN_CENTER, width_chars=4
     ),

@@ -50,7 +50,7 @@ def _status(r: ProductionLogRow) -> str:
 LOG_COLUMNS = [
     Column("Shift", lambda r: r.shift.value, width_chars=3),
     Column("SKU", lambda r: r.sku, width_chars=12),
-    Column("Product", lambda r: r.product_name, width_chars=26),
+    Column("Product", lambda r: r.product_name, width_chars=26, stretch=True),
     Column("Batch", lambda r: r.batch_code or "", width_chars=12),
     Column("Good", lambda r: f"{formats.quantity(r.good_qty)}", align=ALIGN_RIGHT, width_chars=7),
     Column(
@@ -66,7 +66,7 @@ LOG_COLUMNS = [
         width_chars=8,
         raw=lambda r: to_local(r.created_at),
     ),
-    Column("Remarks", lambda r: r.remarks, tooltip=lambda r: r.remarks),
+    Column("Remarks", lambda r: r.remarks, width_chars=18, tooltip=lambda r: r.remarks),
 ]
 
 
