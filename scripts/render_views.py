@@ -332,6 +332,14 @@ def render(app_session: AppSession, shots: Shots, size: tuple[int, int], only_ma
         inv.location.setCurrentIndex(own[0])  # a row of this site's own stock
     inv.stock_table.selectRow(0)
     dialog = inv.open_transfer()
+    source = dialog.from_location.location_id()
+    dialog.to_location.setCurrentIndex(
+        next(
+            i
+            for i in range(dialog.to_location.count())
+            if dialog.to_location.itemData(i) != source
+        )
+    )
     dialog.quantity.setValue(999999)
     dialog.reason.setText("restock dispatch bay")
     dialog.save()  # refused: more than on hand
