@@ -68,10 +68,10 @@ class DashboardFilter:
         return self.since - timedelta(days=self.days), self.since - timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class SalesPoint:
-    start: date
-    """The day (or the Monday of the week) this point sums."""
+@dataclass(frozen=True, kw_only=True)
+class ByLevel:
+    """A value per order level (primary, secondary, tertiary)."""
+
     primary: Decimal
     secondary: Decimal
     tertiary: Decimal
@@ -79,18 +79,26 @@ class SalesPoint:
     def value(self, level: OrderLevel) -> Decimal:
         return getattr(self, level.value)
 
-
-@dataclass(frozen=True)
-class GeoSales:
-    code: str
-    name: str
-    primary: Decimal
-    secondary: Decimal
-    tertiary: Decimal
-
     @property
     def total(self) -> Decimal:
         return self.primary + self.secondary + self.tertiary
+
+
+def _by_level(minor: dict[OrderLevel, int]) -> dict[str, Decimal]:
+    """``ByLevel`` fields from minor units per level."""
+    return {level.value: _money(minor.get(level, 0)) for level in OrderLevel}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SalesPoint(ByLevel):
+    start: date
+    """The day (or the Monday of the week) this point sums."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeoSales(ByLevel):
+    code: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -126,18 +134,11 @@ class LowStock:
     reorder_level: int
 
 
-@dataclass(frozen=True)
-class TopProduct:
+@dataclass(frozen=True, kw_only=True)
+class TopProduct(ByLevel):
     sku: str
     name: str
     quantity: int
-    primary: Decimal
-    secondary: Decimal
-    tertiary: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.primary + self.secondary + self.tertiary
 
 
 @dataclass(frozen=True)
@@ -246,15 +247,7 @@ def load(
         start = d - timedelta(days=d.weekday()) if weekly else d
         buckets[start][level] += minor
         totals[level] += minor
-    sales = [
-        SalesPoint(
-            start,
-            _money(v[OrderLevel.PRIMARY]),
-            _money(v[OrderLevel.SECONDARY]),
-            _money(v[OrderLevel.TERTIARY]),
-        )
-        for start, v in sorted(buckets.items())
-    ]
+    sales = [SalesPoint(start=start, **_by_level(v)) for start, v in sorted(buckets.items())]
 
     # Sales by zone, state or region.
     geo: dict[uuid.UUID, tuple[str, str, dict[OrderLevel, int]]] = {}
@@ -263,16 +256,7 @@ def load(
     ):
         geo.setdefault(nid, (code, name, dict.fromkeys(OrderLevel, 0)))[2][level] += minor
     by_geo = sorted(
-        (
-            GeoSales(
-                code,
-                name,
-                _money(v[OrderLevel.PRIMARY]),
-                _money(v[OrderLevel.SECONDARY]),
-                _money(v[OrderLevel.TERTIARY]),
-            )
-            for code, name, v in geo.values()
-        ),
+        (GeoSales(code=code, name=name, **_by_level(v)) for code, name, v in geo.values()),
         key=lambda g: (-g.total, g.code),
     )
 
@@ -322,7 +306,12 @@ def load(
     ]
 
     top_products = [
-        TopProduct(sku, name, qty, _money(p), _money(s), _money(t))
+        TopProduct(
+            sku=sku,
+            name=name,
+            quantity=qty,
+            **_by_level({OrderLevel.PRIMARY: p, OrderLevel.SECONDARY: s, OrderLevel.TERTIARY: t}),
+        )
         for _pid, sku, name, qty, p, s, t in dash_crud.top_products(
             session, limit=flt.top, **common
         )

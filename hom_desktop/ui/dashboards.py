@@ -417,8 +417,8 @@ class DashboardView(BaseView):
                     *[
                         Column(
                             lv.value.title(),
-                            lambda r, lv=lv: _money(getattr(r, lv.value)),
-                            raw=lambda r, lv=lv: getattr(r, lv.value),
+                            lambda r, lv=lv: _money(r.value(lv)),
+                            raw=lambda r, lv=lv: r.value(lv),
                             **money,
                         )
                         for lv in OrderLevel
@@ -555,7 +555,7 @@ class DashboardView(BaseView):
             bs = QBarSet(level.value.title())
             bs.setColor(LEVEL_COLOURS[level])
             for g in rows:
-                bs.append(float(getattr(g, level.value)) / LAKH)
+                bs.append(float(g.value(level)) / LAKH)
             bars.append(bs)
         panel.chart.addSeries(bars)
         _category_axis(
@@ -662,7 +662,7 @@ class DashboardView(BaseView):
                 (
                     lv.value.title(),
                     LEVEL_COLOURS[lv],
-                    [float(getattr(r, lv.value)) / LAKH for r in rows],
+                    [float(r.value(lv)) / LAKH for r in rows],
                 )
                 for lv in OrderLevel
             ],

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from hom.core.config import Settings
 from hom.core.errors import DomainError
-from hom.models import Batch
 from hom.models.enums import LocationKind, PartyKind
 from hom.services import reports, stock
 from hom_desktop.ui import formats
@@ -19,8 +18,8 @@ from hom_desktop.ui.inventory import InventoryView
 from hom_desktop.ui.main_window import MainWindow
 from hom_desktop.ui.signin import SignInDialog
 from tests.ui.conftest import drain
-from tests.ui.helpers import on_hand, second_location, stocked_products
-from tests.utils.builders import ADMIN_PASSWORD, add_location, add_product
+from tests.ui.helpers import batches_in_stock, on_hand, second_location, stocked_products
+from tests.utils.builders import ADMIN_PASSWORD, add_location
 from tests.utils.order_builders import add_party
 
 
@@ -223,23 +222,9 @@ def test_the_selection_stays_on_its_row_after_a_post(qtbot, kit, inventory):
 
 def test_batch_picker_lists_batches_first_expiry_first_with_quantity(qtbot, kit, inventory):
     today = date.today()
-    with kit.session() as s:
-        p = add_product(s, sku="TEA-1", name="Tea", track_batches=True)
-        for code, days, qty in (("B-LATE", 200, 5), ("B-SOON", 20, 1200), ("B-GONE", 30, 0)):
-            batch = Batch(product_id=p.id, code=code, expires_on=today + timedelta(days))
-            s.add(batch)
-            s.flush()
-            if qty:
-                stock.receive(
-                    s,
-                    ctx=kit.ctx,
-                    receipt_in={
-                        "location_id": kit.location_id,
-                        "product_id": p.id,
-                        "batch_id": batch.id,
-                        "quantity": qty,
-                    },
-                )
+    pid, _sku = batches_in_stock(
+        kit, "TEA-1", [("B-LATE", 200, 5), ("B-SOON", 20, 1200), ("B-GONE", 30, 0)]
+    )
     inventory.refresh()
     row = inventory.stock_model.rows()[0]
     assert (row.batches, row.first_expiry) == (2, today + timedelta(20))
@@ -258,7 +243,7 @@ def test_batch_picker_lists_batches_first_expiry_first_with_quantity(qtbot, kit,
     dialog.reason.setText("ten damaged")
     assert dialog.save()
     with kit.store.reader() as s:
-        got = reports.batches_in_stock(s, product_id=p.id, location_id=kit.location_id)
+        got = reports.batches_in_stock(s, product_id=pid, location_id=kit.location_id)
     assert [(b.code, b.quantity) for b in got] == [("B-SOON", 1190), ("B-LATE", 5)]
 
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
 
-from hom.models import Batch
-from hom.services import products, stock
+from hom.services import products
 from hom_desktop.ui.tools import ToolsView
 from tests.ui.conftest import drain
-from tests.ui.helpers import stocked_products
-from tests.utils.builders import add_product
+from tests.ui.helpers import batches_in_stock, stocked_products
 
 
 def _view(qtbot, app_session) -> ToolsView:
@@ -21,21 +18,7 @@ def _view(qtbot, app_session) -> ToolsView:
 
 
 def test_batch_trace_finds_where_the_batch_is(qtbot, kit, app_session):
-    with kit.session() as s:
-        p = add_product(s, sku="TEA-9", name="Assam tea", track_batches=True)
-        batch = Batch(product_id=p.id, code="F1-261201-A", expires_on=date.today() + timedelta(90))
-        s.add(batch)
-        s.flush()
-        stock.receive(
-            s,
-            ctx=kit.ctx,
-            receipt_in={
-                "location_id": kit.location_id,
-                "product_id": p.id,
-                "batch_id": batch.id,
-                "quantity": 1500,
-            },
-        )
+    batches_in_stock(kit, "TEA-9", [("F1-261201-A", 90, 1500)])
     view = _view(qtbot, app_session)
     qtbot.keyClicks(view.batch_code, "f1-261201-a")
     view.run_trace()
