@@ -91,7 +91,7 @@ def build(data_dir: Path, entries: int) -> None:
                 for i in range(PRODUCTS)
             ],
         )
-        product_ids = [p.id for p in made]
+        product_ids = list(made)
         location_ids = [loc.id for loc in sites.list_locations(s, site_id=init.site.id)]
     keys = [(loc, prod) for loc in location_ids for prod in product_ids]
     calls = entries // PER_CALL

@@ -10,21 +10,25 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hom.core import logs
-from hom.core.config import Settings, load_settings
 from hom.core.errors import DomainError
-from hom.core.store import Store, open_store
-from hom.models.enums import SiteKind
-from hom.services.context import ActorContext
-from hom_desktop import __version__
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest loads with the command that needs it (the GUI paints first)
+    from hom.core.config import Settings
+    from hom.core.store import Store
+    from hom.services.context import ActorContext
     from hom.services.trace import BatchTrace
+
+SITE_KINDS = ("head_office", "factory", "depot", "distributor")
+"""``SiteKind``'s values, spelled out so building the parser imports no model (a test checks)."""
 
 log = logging.getLogger("hom.cli")
 
@@ -61,16 +65,23 @@ class Secrets:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from hom.core.config import load_settings
+
     return load_settings(args.data_dir)
 
 
 def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
+    from hom.core.store import open_store
+
     settings = _settings(args)
     if must_exist and not settings.store_path.exists():
         raise CliError(
             f"no store at {settings.store_path}: run 'hom-desktop init' or 'hom-desktop demo' first"
         )
-    return open_store(settings)
+    store = open_store(settings)
+    if store.upgraded is not None:
+        print(f"note: {store.upgraded.describe()}", file=sys.stderr)
+    return store
 
 
 def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorContext:
@@ -112,10 +123,24 @@ def cmd_gui(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         from hom_desktop.ui.app import run_gui
     except ImportError as exc:
         raise CliError(f"the desktop application cannot start: {exc}") from None
-    return run_gui(_settings(args))
+    from hom_desktop.ui.crash import guarded
+
+    return guarded(run_gui, args.data_dir)
+
+
+def cmd_smoke(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    """Prove a built bundle works, with no display: see ``hom_desktop.ui.smoke``."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads its platform plugin
+    from hom_desktop.ui.smoke import run_smoke
+
+    code = run_smoke(_settings(args), days=args.smoke_days, out=out)
+    if code == 0 and args.smoke_temporary:  # kept on failure: its log says what went wrong
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+    return code
 
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.models.enums import SiteKind
     from hom.services import setup
 
     store = _open(args, must_exist=False)
@@ -177,16 +202,25 @@ def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         store.close()
     out.write(
         f"ledger entries: {report.ledger_entries}, balance rows: {report.balance_rows}, "
-        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}\n"
+        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}, "
+        f"broken balance chains: {len(report.chain_breaks)}\n"
     )
     for loc, prod, batch, balance, ledger_sum in report.mismatches[:20]:
         out.write(
             f"  location {loc} product {prod} batch {batch}: "
             f"balance {balance} != ledger {ledger_sum}\n"
         )
+    for brk in report.chain_breaks[:20]:
+        out.write(
+            f"  entry {brk.entry_id}: starts from {brk.recorded_before}, "
+            f"the entry before it left {brk.expected_before}\n"
+        )
     if not report.ok:
         raise DomainError("verify failed: the balances do not match the ledger", field="store")
-    out.write("ok: every balance equals the sum of its ledger entries\n")
+    out.write(
+        "ok: every balance equals the sum of its ledger entries, each entry continuing from the "
+        "one before it\n"
+    )
     return 0
 
 
@@ -206,6 +240,7 @@ def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.core.store import open_store
     from hom.services import maintenance
 
     if not args.yes:
@@ -359,7 +394,9 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     store = _open(args)
     try:
         ctx = None if args.dry_run else _sign_in(args, store, secrets)
-        with store.transaction() as session:
+        # Checked in a read session (no write lock), then written in one short transaction,
+        # which re-checks every row against the store as it is by then.
+        with store.reader() as session:
             preview = csv_io.preview_import(session, kind=args.kind, text=text)
             problems = [(preview.header_line, e) for e in preview.header_errors]
             problems += [(r.line, r.error) for r in preview.bad_rows]
@@ -375,10 +412,12 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
                 f"{counts['create']} to create, {counts['update']} to update, "
                 f"{counts['unchanged']} unchanged"
             )
-            if args.dry_run:
-                out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
-                return 0
+        if args.dry_run:
+            out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
+            return 0
+        with store.transaction() as session:
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
+        store.checkpoint()
         out.write(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged\n"
@@ -441,7 +480,20 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the desktop application.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"hom-desktop {__version__}")
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="show the version, the store's schema revision and the data folder, and exit",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check this installation offscreen: create a store (in a new temporary folder "
+        "unless --data-dir is given), load the demo data, verify it, and exit",
+    )
+    parser.add_argument(
+        "--smoke-days", type=int, default=7, help="days of demo history --smoke loads (default 7)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
@@ -452,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", cmd_init, "create the store for a site, with its first admin")
     p.add_argument("--site", default="DEP01", help="code of the site this store writes for")
     p.add_argument("--site-name", default="", help="the site's name")
-    p.add_argument("--site-kind", default="depot", choices=[k.value for k in SiteKind])
+    p.add_argument("--site-kind", default="depot", choices=SITE_KINDS)
     p.add_argument("--manager", action="store_true", help="a read-only manager's store (no site)")
     p.add_argument("--currency", default="INR", help="ISO 4217 code (default INR)")
     p.add_argument("--admin", default="admin", help="username of the first admin")
@@ -509,14 +561,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
-    import os
-
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
     args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
     secrets = Secrets(getattr(args, "password_stdin", False), stdin)
-    handler = getattr(args, "handler", None) or cmd_gui
+    handler = getattr(args, "handler", None)
+    if args.version:
+        from hom_desktop.about import version_text
+
+        out.write(version_text(_settings(args)))
+        return 0
+    if args.smoke:
+        handler = cmd_smoke
+        args.smoke_temporary = not args.data_dir
+        args.data_dir = args.data_dir or tempfile.mkdtemp(prefix="hom-smoke-")
+    if handler is None:  # the GUI: its window paints first, the store opens behind it
+        try:
+            return cmd_gui(args, secrets, out)
+        except CliError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
     settings = _settings(args)
     try:
         logs.configure(settings.data_dir)

@@ -335,9 +335,7 @@ def render(app_session: AppSession, shots: Shots, size: tuple[int, int], only_ma
     source = dialog.from_location.location_id()
     dialog.to_location.setCurrentIndex(
         next(
-            i
-            for i in range(dialog.to_location.count())
-            if dialog.to_location.itemData(i) != source
+            i for i in range(dialog.to_location.count()) if dialog.to_location.itemData(i) != source
         )
     )
     dialog.quantity.setValue(999999)

@@ -203,3 +203,10 @@ def test_inspect_of_a_missing_store_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "no store at" in err
+
+
+def test_the_parser_spells_out_every_site_kind():
+    from hom.models.enums import SiteKind
+    from hom_desktop import cli
+
+    assert tuple(k.value for k in SiteKind) == cli.SITE_KINDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -108,3 +109,29 @@ def test_bad_arguments_name_the_field(tmp_path, field, kwargs):
         assert info.value.field == field
     finally:
         store.close()
+
+
+def test_the_load_builds_beside_the_store_and_never_holds_its_write_lock(tmp_path):
+    import sqlite3
+
+    store = open_store(load_settings(tmp_path / "live"), auto_backup=False)
+    waits: list[float] = []
+
+    def progress(done: int, total: int, label: str) -> None:
+        if label.startswith("day 2"):
+            assert " left" in label  # an estimate from the pace of the first day
+            probe = sqlite3.connect(store.settings.store_path, timeout=1)
+            t = time.perf_counter()
+            probe.execute("BEGIN IMMEDIATE")  # a writer would get the lock at once
+            waits.append(time.perf_counter() - t)
+            probe.rollback()
+            probe.close()
+            assert list(tmp_path.joinpath("live").glob(".demo-build-*"))
+
+    demo.load_demo(store, today=TODAY, days=3, progress=progress)
+    assert waits and waits[0] < 0.5
+    assert not list(tmp_path.joinpath("live").glob(".demo-build-*"))  # the scratch is gone
+    with store.reader() as s:
+        assert demo.is_demo_store(s)
+        assert stock.verify(s).ok
+    store.close()

@@ -22,6 +22,7 @@ def test_every_connection_is_tuned(tmp_path):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+            assert conn.execute(text("PRAGMA recursive_triggers")).scalar() == 1
     finally:
         store.close()
 
@@ -92,3 +93,52 @@ def test_check_is_store_rejects_other_files(tmp_path):
         backup.check_is_store(other)
     with pytest.raises(backup.BackupError, match="not found"):
         backup.check_is_store(tmp_path / "missing.sqlite3")
+
+
+def test_the_head_is_read_from_the_scripts_as_alembic_reads_it(tmp_path):
+    from alembic.script import ScriptDirectory
+
+    store = open_store(load_settings(tmp_path), auto_backup=False)
+    try:
+        alembic_head = ScriptDirectory.from_config(
+            migrate.alembic_config(store.engine)
+        ).get_current_head()
+        assert migrate.head_revision() == alembic_head
+        assert migrate.current_revision(store.engine) == alembic_head
+    finally:
+        store.close()
+    bare = open_store.__globals__["make_engine"](f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+    assert migrate.current_revision(bare) is None
+    bare.dispose()
+
+
+def test_the_wal_is_capped_and_truncated_after_a_checkpoint(tmp_path):
+    from hom.core.database import JOURNAL_SIZE_LIMIT
+
+    settings = load_settings(tmp_path)
+    store = open_store(settings, auto_backup=False)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_size_limit")).scalar() == JOURNAL_SIZE_LIMIT
+        with store.transaction() as s:
+            s.execute(text("CREATE TABLE scratch (x TEXT)"))
+            s.execute(text("INSERT INTO scratch VALUES (:x)"), [{"x": "y" * 500}] * 20_000)
+        wal = settings.store_path.with_name(settings.store_path.name + "-wal")
+        assert wal.stat().st_size > JOURNAL_SIZE_LIMIT
+        store.checkpoint()
+        assert wal.stat().st_size == 0
+    finally:
+        store.close()
+
+
+def test_a_gui_open_leaves_the_daily_backup_to_the_caller(tmp_path):
+    settings = load_settings(tmp_path)
+    open_store(settings).close()
+    open_store(settings, daily_backup=False).close()
+    assert backup.list_backups(settings.backup_dir) == []
+    store = open_store(settings, daily_backup=False)
+    try:
+        assert store.backup_if_due() is not None
+        assert store.backup_if_due() is None  # taken today already
+    finally:
+        store.close()

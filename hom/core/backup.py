@@ -20,7 +20,7 @@ class BackupError(Exception):
     pass
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """A ``file:`` URI with the path percent-encoded (``?``, ``#`` and ``%`` are legal in names)."""
     return path.resolve().as_uri() + "?mode=ro"
 
@@ -31,7 +31,7 @@ def backup_file(source: Path, destination: Path) -> Path:
         raise BackupError(f"no store at {source}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     tmp = destination.with_suffix(destination.suffix + ".part")
-    src = sqlite3.connect(_read_only_uri(source), uri=True)
+    src = sqlite3.connect(read_only_uri(source), uri=True)
     dst = sqlite3.connect(tmp)
     try:
         with dst:
@@ -84,7 +84,7 @@ def check_is_store(path: Path) -> None:
     if not path.exists():
         raise BackupError(f"backup file not found: {path}")
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError(f"{path} fails SQLite's integrity check")

@@ -13,9 +13,16 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL
 
-APP_NAME = "HOM Desktop"
-APP_SLUG = "hom-desktop"
-STORE_FILENAME = "hom.sqlite3"
+from hom.core.names import APP_NAME, APP_SLUG, STORE_FILENAME
+
+__all__ = [
+    "APP_NAME",
+    "APP_SLUG",
+    "STORE_FILENAME",
+    "Settings",
+    "default_data_dir",
+    "load_settings",
+]
 
 
 def default_data_dir() -> Path:

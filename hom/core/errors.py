@@ -84,9 +84,24 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StoreBusy(DomainError):
+    """Another job held the store's write lock for longer than a user action may wait."""
+
+    code = "busy"
+
+
 class CsvRowError(DomainError):
     code = "csv_row"
 
     def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
         super().__init__(f"line {line}: {message}", field=field)
         self.line = line
+
+
+def at_item(items: str, index: int, exc: DomainError) -> DomainError:
+    """``exc`` with its field prefixed by a batch item's position (``products_in.3.sku``), as
+    ``stock.post`` and the bulk writes name them."""
+    prefix = f"{items}.{index}"
+    if isinstance(exc, ValidationFailed):
+        return ValidationFailed([(f"{prefix}.{name}", message) for name, message in exc.errors])
+    return type(exc)(exc.message, field=f"{prefix}.{exc.field}" if exc.field else prefix)

@@ -46,6 +46,37 @@ def add(
     )
 
 
+def add_many(
+    session: Session,
+    *,
+    user_id: uuid.UUID | None,
+    installation_id: uuid.UUID | None,
+    action: str,
+    entity: str,
+    entries: list[tuple[uuid.UUID, str]],
+) -> None:
+    """One audit row per (entity id, summary), in one statement (a bulk write)."""
+    at = utcnow()
+    bulk.insert_rows(
+        session,
+        AuditEntry.__table__,
+        [
+            {
+                "id": new_id(),
+                "at": at,
+                "user_id": user_id,
+                "installation_id": installation_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "summary": summary[:300],
+                "changes": None,
+            }
+            for entity_id, summary in entries
+        ],
+    )
+
+
 def for_entity(session: Session, *, entity: str, entity_id: uuid.UUID) -> list[AuditEntry]:
     stmt = (
         select(AuditEntry)

@@ -48,10 +48,15 @@ def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
     return plan
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts keyed by column name; every row has the same keys) into ``table``."""
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]]
+) -> Sequence[dict[str, Any]]:
+    """Insert ``rows`` (dicts keyed by column name; every row has the same keys) into ``table``.
+
+    Returns the rows as written, Python-side defaults filled in, so a caller can snapshot them for
+    the change log without reading them back."""
     if not rows:
-        return
+        return rows
     connection = session.connection()
     plan = _plan(table, connection.dialect, tuple(rows[0]))
     if plan.defaults:
@@ -67,6 +72,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             dict(zip(plan.order, values, strict=True)) for values in zip(*columns, strict=True)
         ]
     connection.exec_driver_sql(plan.sql, params)
+    return rows
 
 
 def _converted(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
@@ -99,3 +105,15 @@ def _default_maker(table: Table, name: str) -> Callable[[], Any]:
     if default.is_callable:
         return lambda: default.arg(None)  # SQLAlchemy wraps zero-argument callables for a context
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")
+
+
+def insert_model_rows(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+) -> Sequence[dict[str, Any]]:
+    """``insert_rows`` for a model's table, with the values its ORM events would have added
+    (the folded search and sort keys of ``SearchableMixin``) computed here, since a bulk insert
+    runs no ORM event."""
+    keys_of = getattr(model, "text_keys_of", None)
+    if keys_of is not None:
+        rows = [{**row, **keys_of(row)} for row in rows]
+    return insert_rows(session, model.__table__, rows)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import CTE, func, select
+from sqlalchemy import CTE, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from hom.crud import lookup
+from hom.crud import bulk, lookup
 from hom.models.geography import GeoNode
 from hom.models.party import Party
 from hom.models.site import Site
@@ -45,7 +45,59 @@ def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, GeoN
 def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:
     """The nodes directly under ``parent_id`` (the zones when None), by name."""
     cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
-    return list(session.scalars(select(GeoNode).where(cond).order_by(GeoNode.name_key)))
+    return list(
+        session.scalars(select(GeoNode).where(cond).order_by(GeoNode.sort_key, GeoNode.code))
+    )
+
+
+def _tree_columns() -> tuple[Any, ...]:
+    """A node's columns and how many nodes sit directly under it (one correlated count on the
+    parent index)."""
+    child = aliased(GeoNode)
+    below = (
+        select(func.count())
+        .select_from(child)
+        .where(child.parent_id == GeoNode.id)
+        .scalar_subquery()
+    )
+    return (GeoNode.id, GeoNode.level, GeoNode.code, GeoNode.name, GeoNode.parent_id, below)
+
+
+def children_rows(session: Session, parent_id: uuid.UUID | None) -> list[tuple[Any, ...]]:
+    """(id, level, code, name, parent_id, children) of the nodes under ``parent_id`` (the zones
+    when None), by name then code: one query, whatever the size of the tree."""
+    cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
+    stmt = select(*_tree_columns()).where(cond).order_by(GeoNode.name_key, GeoNode.code)
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def node_row(session: Session, node_id: uuid.UUID) -> tuple[Any, ...] | None:
+    """(id, level, code, name, parent_id, children) of one node."""
+    row = session.execute(select(*_tree_columns()).where(GeoNode.id == node_id)).first()
+    return tuple(row) if row else None
+
+
+def search(
+    session: Session, *, text: str, level: int | None = None, limit: int = 50
+) -> list[tuple[GeoNode, str | None]]:
+    """Nodes whose code or name contains ``text`` (ignoring case), with their parent's name:
+    codes that start with it first, then by name."""
+    needle = text.strip().lower()
+    parent = aliased(GeoNode)
+    stmt = select(GeoNode, parent.name).outerjoin(parent, GeoNode.parent_id == parent.id)
+    if level is not None:
+        stmt = stmt.where(GeoNode.level == level)
+    if needle:
+        pattern = lookup.like_contains(needle)
+        stmt = stmt.where(
+            or_(
+                func.lower(GeoNode.code).like(pattern, escape="\\"),
+                GeoNode.name_key.like(pattern, escape="\\"),
+            )
+        )
+    starts = func.lower(GeoNode.code).like(needle.replace("%", "") + "%")
+    stmt = stmt.order_by(starts.desc(), GeoNode.name_key, GeoNode.code).limit(limit)
+    return [(node, parent_name) for node, parent_name in session.execute(stmt)]
 
 
 def sibling_named(
@@ -129,6 +181,29 @@ def export_rows(session: Session) -> list[tuple[GeoNode, str | None]]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(GeoNode)) or 0
+
+
+def sibling_keys(
+    session: Session, parent_ids: Iterable[uuid.UUID | None]
+) -> set[tuple[uuid.UUID | None, str]]:
+    """(parent id, name key) of every node under the given parents (None: the zones)."""
+    wanted = list(set(parent_ids))
+    found: set[tuple[uuid.UUID | None, str]] = set()
+    if None in wanted:
+        wanted.remove(None)
+        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.is_(None))
+        found.update((p, k) for p, k in session.execute(stmt))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        stmt = select(GeoNode.parent_id, GeoNode.name_key).where(GeoNode.parent_id.in_(chunk))
+        found.update((p, k) for p, k in session.execute(stmt))
+    return found
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Insert many nodes from column values (each with its ``id``; parents before children)
+    in one statement."""
+    return bulk.insert_model_rows(session, GeoNode, rows)
 
 
 def add(session: Session, node: GeoNode) -> GeoNode:

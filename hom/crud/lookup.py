@@ -37,3 +37,9 @@ def by_ids(session: Session, model: type[T], ids: Iterable[uuid.UUID | None]) ->
             {obj.id: obj for obj in session.scalars(select(model).where(id_column.in_(chunk)))}
         )
     return found
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (escape char ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

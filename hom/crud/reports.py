@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from hom.crud import search as search_crud
 from hom.models.enums import LocationKind
 from hom.models.inventory import StockBalance
 from hom.models.product import Product
@@ -74,7 +75,7 @@ def _stock_select(
         stmt = stmt.where(
             or_(
                 Product.sku_key.like(like_pattern(search, anywhere=False), escape="\\"),
-                func.lower(Product.name).like(like_pattern(search, anywhere=True), escape="\\"),
+                search_crud.all_words(search, Product.search_key),
             )
         )
     # A zero row still matters when the product has a reorder level: it is the lowest stock.
@@ -109,7 +110,7 @@ def stock_rows(
     sort_columns = {
         "location": StockLocation.code,
         "sku": Product.sku_key,
-        "product": func.lower(Product.name),
+        "product": Product.sort_key,
         "quantity": qty,
         "reorder_level": stmt.selected_columns.reorder_level,
     }
@@ -157,13 +158,13 @@ def product_choices(
     SKU matches come first: a clerk typing a code wants that product at the top.
     """
     sku_match = Product.sku_key.like(like_pattern(search, anywhere=False), escape="\\")
-    name_match = func.lower(Product.name).like(like_pattern(search, anywhere=True), escape="\\")
+    name_match = search_crud.all_words(search, Product.search_key)
     stmt = select(Product.id, Product.sku, Product.name)
-    if search.strip():
+    if name_match is not None:
         stmt = stmt.where(or_(sku_match, name_match))
     if active_only:
         stmt = stmt.where(Product.active.is_(True))
-    rank = case((sku_match, 0), else_=1) if search.strip() else None
+    rank = case((sku_match, 0), else_=1) if name_match is not None else None
     order = [rank] if rank is not None else []
     stmt = stmt.order_by(*order, Product.sku_key).limit(limit)
     return [(pid, sku, name) for pid, sku, name in session.execute(stmt)]

@@ -40,7 +40,7 @@ class StockLedgerEntry(IdMixin, OriginMixin, Base):
     )
     quantity: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
-    voucher_type: Mapped[VoucherType] = mapped_column(enum_column(VoucherType))
+    voucher_type: Mapped[VoucherType] = mapped_column(enum_column(VoucherType, "voucher_type"))
     voucher_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     voucher_no: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(String(200), default="")

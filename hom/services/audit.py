@@ -44,6 +44,25 @@ def record(
     )
 
 
+def record_many(
+    session: Session,
+    *,
+    ctx: ActorContext,
+    action: str,
+    entity: str,
+    entries: list[tuple[uuid.UUID, str]],
+) -> None:
+    """One audit row per (entity id, summary) of a bulk write, written together."""
+    audit_crud.add_many(
+        session,
+        user_id=ctx.user_id,
+        installation_id=ctx.installation_id,
+        action=action,
+        entity=entity,
+        entries=entries,
+    )
+
+
 def diff(obj: object, updates: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """The fields of ``updates`` whose value differs from ``obj``'s, as (old, new)."""
     return {k: (getattr(obj, k), v) for k, v in updates.items() if getattr(obj, k) != v}

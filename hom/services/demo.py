@@ -11,18 +11,27 @@ one-writer rule holds) with the clock set to the simulated day; this store itsel
 for the Pune plant, FAC01, so its data is editable there and the other sites' is read-only, as
 if it had arrived through sync. The same seed, scale and end date give the same data.
 
-The load is one transaction: cancelled or failed, it leaves the store as it was.
+The load is built in a scratch store beside the real one (one transaction there), which is then
+copied into the empty real store in one step (SQLite's backup API: the write lock is held for
+about a second, not for the minutes the load takes). Cancelled or failed, the scratch store is
+thrown away and the real one is left as it was. Progress reports carry an estimate of the time
+left.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
+from time import monotonic as _monotonic
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +39,8 @@ from hom.core import security
 from hom.core.clock import frozen_at, to_local, utcnow
 from hom.core.errors import DomainError, InsufficientStock
 from hom.core.ids import new_id
-from hom.core.store import Store
+from hom.core.store import Store, open_store
+from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.demo import catalog
 from hom.models.base import to_money
@@ -108,7 +118,7 @@ def load_demo(
     if days < 1 or days > 366:
         raise DomainError("must be a whole number of days from 1 to 366", field="days")
     currency = currency.strip().upper()
-    with store.transaction() as session:
+    with store.reader() as session:
         if sites.is_initialised(session):
             if is_demo_store(session):
                 return DemoSummary(HOME_SITE, currency, already_loaded=True)
@@ -117,6 +127,8 @@ def load_demo(
                 "(choose another --data-dir)",
                 field="store",
             )
+
+    def load(session: Session) -> DemoSummary:
         loader = _Loader(
             session,
             scale=scale,
@@ -128,6 +140,35 @@ def load_demo(
             cancelled=cancelled,
         )
         return loader.run()
+
+    if store.engine.dialect.name != "sqlite":  # no file to build beside: one transaction
+        with store.transaction() as session:
+            return load(session)
+    with scratch_store(store) as scratch:
+        with scratch.transaction() as session:
+            summary = load(session)
+        if progress is not None:
+            progress(1, 1, "moving the demo data into the store")
+        store.replace_contents(scratch)
+    return summary
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    return f"{seconds} s" if seconds < 90 else f"{round(seconds / 60)} min"
+
+
+@contextmanager
+def scratch_store(store: Store) -> Iterator[Store]:
+    """A new, empty store in a temporary folder beside ``store`` (same settings otherwise),
+    removed with its files on the way out."""
+    folder = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=store.settings.data_dir))
+    scratch = open_store(store.settings.model_copy(update={"data_dir": folder}), auto_backup=False)
+    try:
+        yield scratch
+    finally:
+        scratch.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Loader:
@@ -157,6 +198,7 @@ class _Loader:
         self._cancelled = cancelled
         self.steps_total = 6 + days
         self.steps_done = 0
+        self._days_started = _monotonic()
         self.counts: dict[str, int] = defaultdict(int)
         # filled as we go
         self.geo: dict[str, uuid.UUID] = {}  # code -> node id
@@ -186,7 +228,19 @@ class _Loader:
             raise DemoCancelled("the demo load was cancelled; nothing was written", field="demo")
         self.steps_done += 1
         if self._progress is not None:
-            self._progress(self.steps_done, self.steps_total, label)
+            self._progress(self.steps_done, self.steps_total, label + self._estimate())
+
+    def _estimate(self) -> str:
+        """ " — about N s left", from the pace of the days so far (the setup steps before them
+        take a few seconds and are not counted)."""
+        now = _monotonic()
+        days_done = self.steps_done - 7  # the six setup steps and the day now starting
+        if days_done < 1:
+            self._days_started = now
+            return ""
+        per_day = (now - self._days_started) / days_done
+        left = per_day * (self.steps_total - self.steps_done + 1)
+        return f" — about {_duration(left)} left"
 
     def ctx(self, site_code: str, user: str = "clerk") -> ActorContext:
         assert self.installation_id is not None
@@ -272,20 +326,20 @@ class _Loader:
         self.counts["users"] = len(catalog.DEMO_USERS)
 
     def make_geography(self) -> None:
-        ctx = self.ctx(HOME_SITE, "admin")
+        """The whole tree in one bulk write (``geography.create_nodes``, the same rules)."""
+        rows: list[dict] = []
 
         def node(level: GeoLevel, code: str, name: str, parent: str | None) -> None:
-            made = geography.create_node(
-                self.s,
-                ctx=ctx,
-                node_in={
+            self.geo[code] = node_id = new_id()
+            rows.append(
+                {
+                    "id": node_id,
                     "level": level,
                     "code": code,
                     "name": name,
                     "parent_id": self.geo[parent] if parent else None,
-                },
+                }
             )
-            self.geo[code] = made.id
             self.counts["geography nodes"] += 1
 
         for zone, states in catalog.GEOGRAPHY.items():
@@ -310,6 +364,7 @@ class _Loader:
                                 area_code,
                             )
                             self.territories_of_state[state].append(t_code)
+        geography.create_nodes(self.s, ctx=self.ctx(HOME_SITE, "admin"), nodes_in=rows)
 
     def make_sites(self) -> None:
         system = sites.system_context(self.s)
@@ -400,7 +455,9 @@ class _Loader:
                                     "reorder_level": pack * 10,
                                 }
                             )
-        made = products.create_products(self.s, ctx=ctx, products_in=rows)
+        ids = products.create_products(self.s, ctx=ctx, products_in=rows)
+        found = product_crud.get_many(self.s, ids)
+        made = [found[i] for i in ids]
         self.keep.extend(made)
         self.products = [(p.id, p.category, p.track_batches, p.pack_size) for p in made]
         for code, _name, _city, categories in catalog.FACTORIES:
@@ -450,25 +507,28 @@ class _Loader:
 
     def make_retailers(self) -> None:
         n = BASE_RETAILERS * self.scale
+        by_site: dict[str, list[dict]] = defaultdict(list)
         for i in range(n):
             dist_id, _code, site_code, _point = self.distributors[i % len(self.distributors)]
             dist = parties.get_party(self.s, dist_id)
             owner = self.rng.choice(catalog.FAMILY_NAMES)
             code = f"R{i + 1:05d}"
-            retailer = parties.create_party(
-                self.s,
-                ctx=self.ctx(site_code),
-                party_in={
+            retailer_id = new_id()
+            by_site[site_code].append(
+                {
+                    "id": retailer_id,
                     "kind": PartyKind.RETAILER,
                     "code": code,
                     "name": f"{owner} {self.rng.choice(catalog.SHOP_WORDS)}",
                     "territory_id": dist.territory_id,
                     "distributor_id": dist_id,
                     "phone": f"+91 8{self.rng.randrange(10**8, 10**9)}",
-                },
+                }
             )
-            self.retailers.append((retailer.id, code, dist_id))
-            self.keep.append(retailer)
+            self.retailers.append((retailer_id, code, dist_id))
+        for site_code, rows in by_site.items():  # each written by its serving site's clerk
+            parties.create_parties(self.s, ctx=self.ctx(site_code), parties_in=rows)
+        self.keep.extend(parties.get_parties(self.s, [r[0] for r in self.retailers]))
         self.counts["retailers"] = n
 
     # --- one simulated day --------------------------------------------------------------------

@@ -17,14 +17,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from hom.core.clock import to_local, utcnow
+from hom.core.clock import moment_on, to_local, utcnow
 from hom.core.errors import (
     Conflict,
     DomainError,
@@ -65,7 +65,7 @@ from hom.schemas.orders import (
     TertiaryOrderCreate,
 )
 from hom.schemas.sync import Operation
-from hom.services import audit, stock
+from hom.services import audit, sites, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
 from hom.sync import changelog
@@ -86,7 +86,8 @@ _COMPANY_LOCATIONS = frozenset({LocationKind.WAREHOUSE, LocationKind.FINISHED_GO
 
 
 def local_today() -> date:
-    """Today as the clerk's calendar shows it: order and dispatch dates are local dates."""
+    """Today in this machine's zone, for a screen's default date only: the rules use the
+    calendar of the order's site (``sites.today``)."""
     return to_local(utcnow()).date()
 
 
@@ -311,7 +312,7 @@ def create_order(
     header = spec.resolve_header(session, data)
     _check_seller_site(session, ctx, header.get("seller_location_id"))
     lines = _build_lines(session, spec, data.lines)
-    order_date = data.order_date or local_today()
+    order_date = data.order_date or sites.today(session, site_id=site.id)
     n = site_crud.next_sequence_value(
         session, site_id=site.id, doc_type=spec.letter, year=order_date.year
     )
@@ -391,7 +392,7 @@ def confirm(
     spec, order = _open_for_change(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CONFIRMED
     )
-    order.confirmed_at = _stamp(on)
+    order.confirmed_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CONFIRMED)
 
 
@@ -408,7 +409,7 @@ def dispatch(
     spec, order = _open_for_change(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.DISPATCHED
     )
-    today = local_today()
+    today = sites.today(session, site_id=order.site_id)
     day = on or today
     if day < order.order_date:
         raise DomainError(
@@ -435,7 +436,7 @@ def dispatch(
         )
     else:
         _refuse_expired_fixed_batches(session, order=order, day=today)
-    order.dispatched_at = _stamp(on)
+    order.dispatched_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DISPATCHED)
 
 
@@ -480,7 +481,7 @@ def deliver(
                 voucher_no=order.number,
                 reason="primary order delivery",
             )
-    order.delivered_at = _stamp(on)
+    order.delivered_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DELIVERED)
 
 
@@ -498,7 +499,7 @@ def cancel(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CANCELLED
     )
     data = validate(OrderCancel, {"reason": reason})
-    order.cancelled_at = _stamp(on)
+    order.cancelled_at = _stamp(session, order, on)
     order.cancel_reason = data.reason
     return _transition(
         session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CANCELLED, note=data.reason
@@ -814,23 +815,14 @@ def _changed(
     )
 
 
-def _stamp(on: date | None) -> datetime:
-    """When a step happened: now, or the given local business date at the current local time of
-    day, in UTC (the date is the clerk's calendar date, not a UTC date)."""
-    now = utcnow()
-    if on is None or on == local_today():
-        return now
-    return datetime.combine(on, to_local(now).timetz()).astimezone(UTC)
-
-
-def _fefo_key(batch: Batch) -> tuple[Any, ...]:
-    """First expiry first; batches without an expiry date last, then oldest made first."""
-    return (
-        batch.expires_on is None,
-        batch.expires_on or date.max,
-        batch.manufactured_on or date.max,
-        batch.code,
-    )
+def _stamp(session: Session, order: Order, on: date | None) -> datetime:
+    """When a step happened: now, or the given business date of the order's site at the current
+    wall-clock time there, in UTC. The offset is the one in force on that date, so a step
+    back-dated across a daylight-saving change stays on its date."""
+    zone = sites.time_zone(session, order.site_id)
+    if on is None or on == sites.today(session, site_id=order.site_id):
+        return utcnow()
+    return moment_on(on, zone)
 
 
 def _is_expired(batch: Batch, day: date) -> bool:
@@ -869,7 +861,7 @@ def _allocate(
         if bid is not None and bid in batches:
             by_product.setdefault(pid, []).append(batches[bid])
     for candidates in by_product.values():
-        candidates.sort(key=_fefo_key)
+        candidates.sort(key=stock.fefo_key)
 
     movements: list[stock.Movement] = []
     for index, line in enumerate(order.lines):

@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hom.core.errors import DomainError, Duplicate, NotFound, ValidationFailed
+from hom.core.errors import DomainError, Duplicate, NotFound, at_item
+from hom.core.ids import new_id
 from hom.crud import product as product_crud
 from hom.models.product import Product
 from hom.schemas.base import validate
@@ -121,9 +122,10 @@ def create_product(
 
 def create_products(
     session: Session, *, ctx: ActorContext, products_in: Sequence[ProductCreate | dict]
-) -> list[Product]:
-    """Add many products at once (an import): the rules of ``create_product``, one batched
-    uniqueness look-up and one flush instead of a query and a flush per product.
+) -> list[uuid.UUID]:
+    """Add many products at once (an import); their ids, in order. The rules of
+    ``create_product``, one batched uniqueness look-up, and one bulk insert of the products
+    and of their audit rows instead of an ORM object, a query and a flush per product.
 
     A refusal names the item as ``products_in.<index>.<field>``; nothing is added then.
     """
@@ -150,34 +152,36 @@ def create_products(
                 ),
             )
         first_index[key] = index
-    made = product_crud.add_many(
+    ids = [new_id() for _ in items]
+    written = product_crud.add_rows(
         session,
         [
-            Product(
-                **values, sku_key=key, created_by=ctx.user_id, installation_id=ctx.installation_id
-            )
-            for key, values in zip(keys, items, strict=True)
+            {
+                **values,
+                "id": product_id,
+                "sku_key": key,
+                "created_by": ctx.user_id,
+                "installation_id": ctx.installation_id,
+            }
+            for product_id, key, values in zip(ids, keys, items, strict=True)
         ],
     )
-    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=made, operation="insert")
-    for product in made:
-        audit.record(
-            session,
-            ctx=ctx,
-            action="product.create",
-            entity=ENTITY,
-            entity_id=product.id,
-            summary=f"created product {product.sku} ({product.name})",
-        )
-    return made
+    changelog.queue(session, ctx=ctx, entity=ENTITY, rows=written, operation="insert")
+    audit.record_many(
+        session,
+        ctx=ctx,
+        action="product.create",
+        entity=ENTITY,
+        entries=[
+            (product_id, f"created product {values['sku']} ({values['name']})")
+            for product_id, values in zip(ids, items, strict=True)
+        ],
+    )
+    return ids
 
 
 def _at(index: int, exc: DomainError) -> DomainError:
-    """``exc`` with its field prefixed by the item's position, as ``stock.post`` names them."""
-    prefix = f"products_in.{index}"
-    if isinstance(exc, ValidationFailed):
-        return ValidationFailed([(f"{prefix}.{name}", message) for name, message in exc.errors])
-    return type(exc)(exc.message, field=f"{prefix}.{exc.field}" if exc.field else prefix)
+    return at_item("products_in", index, exc)
 
 
 def update_product(
@@ -286,7 +290,8 @@ def page_products(
     offset: int = 0,
     limit: int = 200,
 ) -> list[Product]:
-    """One page for a table view; ``search`` matches SKU or name anywhere, ignoring case."""
+    """One page for a table view; ``search`` matches rows holding each of its words in the SKU
+    or name, anywhere, ignoring case and accents (the same on SQLite and PostgreSQL)."""
     _check_paging(sort, offset, limit)
     return product_crud.page(
         session,

@@ -31,6 +31,8 @@ __all__ = [
     "BatchChoice",
     "BatchStock",
     "GeoChoice",
+    "GeoMatch",
+    "GeoTreeRow",
     "LedgerFilter",
     "LedgerRow",
     "PartyChoice",
@@ -39,7 +41,11 @@ __all__ = [
     "batches_in_stock",
     "find_batch",
     "find_product",
+    "geo_children",
+    "geo_node",
     "geo_nodes",
+    "geo_path",
+    "geo_search",
     "ledger_count",
     "ledger_page",
     "party_choices",
@@ -313,6 +319,65 @@ def geo_nodes(session: Session) -> list[GeoChoice]:
     return [
         GeoChoice(n.id, GeoLevel(n.level), n.code, n.name, n.parent_id)
         for n in geo_crud.list_all(session)
+    ]
+
+
+@dataclass(frozen=True)
+class GeoTreeRow(GeoChoice):
+    """A node of the geography tree view: the node and how many nodes sit directly under it
+    (so the view shows an expander without reading the children)."""
+
+    children: int = 0
+
+
+def _tree_row(row: tuple) -> GeoTreeRow:
+    node_id, level, code, name, parent_id, children = row
+    return GeoTreeRow(node_id, GeoLevel(level), code, name, parent_id, children)
+
+
+def geo_children(session: Session, parent_id: uuid.UUID | None) -> list[GeoTreeRow]:
+    """The nodes directly under ``parent_id`` (the zones when None), by name: what the tree
+    reads when a node is expanded, whatever the size of the whole tree."""
+    return [_tree_row(r) for r in geo_crud.children_rows(session, parent_id)]
+
+
+def geo_node(session: Session, node_id: uuid.UUID) -> GeoTreeRow | None:
+    """One node as the tree shows it (None once deleted)."""
+    row = geo_crud.node_row(session, node_id)
+    return _tree_row(row) if row else None
+
+
+def geo_path(session: Session, node_id: uuid.UUID) -> list[GeoChoice]:
+    """The zone-to-node path, the node last (what the tree opens to show a node)."""
+    nodes = [*geo_crud.ancestors(session, node_id)]
+    node = geo_crud.get(session, node_id)
+    if node is None:
+        return []
+    return [GeoChoice(n.id, GeoLevel(n.level), n.code, n.name, n.parent_id) for n in [*nodes, node]]
+
+
+@dataclass(frozen=True)
+class GeoMatch:
+    """A node found by typing (the Move dialog's list): the node and its parent's name."""
+
+    node: GeoChoice
+    parent_name: str | None
+
+    @property
+    def label(self) -> str:
+        under = f", in {self.parent_name}" if self.parent_name else ""
+        return f"{self.node.name} ({self.node.code}) — {self.node.level.label.lower()}{under}"
+
+
+def geo_search(
+    session: Session, *, text: str, level: GeoLevel | None = None, limit: int = 50
+) -> list[GeoMatch]:
+    """Up to ``limit`` nodes whose code or name contains ``text``, at ``level`` if given."""
+    return [
+        GeoMatch(GeoChoice(n.id, GeoLevel(n.level), n.code, n.name, n.parent_id), parent_name)
+        for n, parent_name in geo_crud.search(
+            session, text=text, level=int(level) if level else None, limit=limit
+        )
     ]
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.orm import Session
 
+from hom.core import clock
 from hom.core.errors import DomainError, Duplicate, NotFound
 from hom.crud import geography as geography_crud
 from hom.crud import outbox as outbox_crud
@@ -208,3 +210,14 @@ def context_fields(session: Session, found: Installation) -> dict[str, object]:
 def system_context(session: Session) -> ActorContext:
     """The context of the store itself (initialisation, demo load): all permissions."""
     return ActorContext(**context_fields(session, installation(session)), is_system=True)
+
+
+def time_zone(session: Session, site_id: uuid.UUID | None) -> str:
+    """The IANA zone of a site's calendar (the default zone for no site or an unknown one)."""
+    site = site_crud.get_site(session, site_id) if site_id is not None else None
+    return site.time_zone if site is not None else clock.DEFAULT_TIME_ZONE
+
+
+def today(session: Session, *, site_id: uuid.UUID | None) -> date:
+    """Today on the site's calendar, whatever zone the machine running this is set to."""
+    return clock.today_in(time_zone(session, site_id))

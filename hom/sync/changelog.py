@@ -28,8 +28,14 @@ from hom.sync.entities import schema_for
 
 
 def snapshot(entity: str, row: Any) -> dict[str, Any]:
-    """The JSON snapshot of ``row`` (an ORM object or a mapping) by the entity's sync schema."""
-    return schema_for(entity).model_validate(row).model_dump(mode="json")
+    """The JSON snapshot of ``row`` (an ORM object or a mapping) by the entity's sync schema.
+
+    A mapping is a bulk-written row: it holds every column, local ones (search keys) included,
+    so only the schema's fields are taken from it, as ``from_attributes`` does for an object."""
+    schema = schema_for(entity)
+    if isinstance(row, Mapping):
+        row = {name: row[name] for name in schema.model_fields if name in row}
+    return schema.model_validate(row).model_dump(mode="json")
 
 
 def queue(

@@ -8,15 +8,17 @@ it marks itself stale, and reloads when it is next on screen (after Anki's opera
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -25,12 +27,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from hom.core.config import Settings
-from hom.core.store import Store
-from hom.services.context import ActorContext
 from hom_desktop.ui import theme
+
+if TYPE_CHECKING:  # the sign-in dialog paints before SQLAlchemy and the domain load
+    from sqlalchemy.orm import Session
+
+    from hom.core.config import Settings
+    from hom.core.store import Store
+    from hom.services.context import ActorContext
 
 T = TypeVar("T")
 D = TypeVar("D", bound=QDialog)
@@ -50,11 +55,27 @@ class SignedIn:
     currency: str
 
 
+def busy_reason() -> str:
+    """Who holds the write lock, as far as this window knows: its own background job (named by
+    its progress text), else another program."""
+    from hom_desktop.ui import ops
+
+    label = ops.running_label()
+    if label:
+        return f"a background job is writing ({label.rstrip('…. ')})"
+    return "another window or program is writing to it"
+
+
 class AppSession(QObject):
     """The signed-in user's store, context and change notifications, shared by every view."""
 
     changed = Signal(str)
     """A domain name ("stock", "products", "users", …) after a write to it."""
+    waiting = Signal(str)
+    """Why a user action is waiting for the store's write lock (empty when it stops waiting)."""
+
+    WAIT_STEP_MS = 100
+    """A user action asks for the write lock this long at a time, painting between tries."""
 
     def __init__(
         self, *, store: Store, settings: Settings, ctx: ActorContext, who: SignedIn
@@ -74,9 +95,42 @@ class AppSession(QObject):
 
     def run_action(self, action: Callable[[Session], T]) -> T:
         """One user action: one transaction, committed when ``action`` returns, rolled back
-        entirely when it raises (the caller shows the DomainError and keeps what was typed)."""
-        with self.store.transaction() as session:
-            return action(session)
+        entirely when it raises (the caller shows the DomainError and keeps what was typed).
+
+        When another job holds the write lock, the action waits in short steps, the window
+        repainting between them and ``waiting`` saying why (the status bar shows it), up to the
+        settings' busy timeout; then ``StoreBusy`` says the store is busy. Retrying is safe: the
+        lock is taken at BEGIN, before the action has run.
+        """
+        from hom.core.database import is_locked
+        from hom.core.errors import StoreBusy
+
+        deadline = time.monotonic() + self.settings.busy_timeout_ms / 1000
+        told = False
+        try:
+            while True:
+                try:
+                    with self.store.transaction(wait_ms=self.WAIT_STEP_MS) as session:
+                        return action(session)
+                except Exception as exc:
+                    if not is_locked(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(
+                            f"the store is busy: {busy_reason()}; nothing was saved, "
+                            "try again in a moment"
+                        ) from None
+                    if not told:
+                        told = True
+                        self.waiting.emit(f"Waiting to save: {busy_reason()}…")
+                        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+                    QApplication.processEvents(
+                        QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 50
+                    )
+        finally:
+            if told:
+                QApplication.restoreOverrideCursor()
+                self.waiting.emit("")
 
     def read(self, query: Callable[[Session], T]) -> T:
         with self.store.reader() as session:
@@ -238,6 +292,23 @@ def title_label(text: str) -> QLabel:
     lab = QLabel(text)
     lab.setProperty("role", "title")
     return lab
+
+
+def dialog_header(title: str, hint: str | QLabel, *, icon_size: int = 40) -> QHBoxLayout:
+    """The application's logo beside a title and a hint: the head of the sign-in and About
+    dialogs. A hint given as a label is placed as it is (the caller changes its text later)."""
+    head = QHBoxLayout()
+    logo = QLabel()
+    logo.setPixmap(theme.icon("app").pixmap(icon_size, icon_size))
+    head.addWidget(logo)
+    titles = QVBoxLayout()
+    titles.addWidget(title_label(title))
+    hint_label = hint if isinstance(hint, QLabel) else QLabel(hint)
+    hint_label.setProperty("role", "hint")
+    titles.addWidget(hint_label)
+    titles.addStretch(1)
+    head.addLayout(titles, 1)
+    return head
 
 
 def info_banner() -> QLabel:

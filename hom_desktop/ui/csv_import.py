@@ -203,9 +203,11 @@ class ImportDialog(QDialog):
         def work(p: Progress) -> ImportResult:
             try:
                 with store.transaction() as s:  # rolls back whole when anything is raised
-                    return csv_io.apply_import(s, ctx=ctx, preview=preview, cancelled=p.cancelled)
+                    result = csv_io.apply_import(s, ctx=ctx, preview=preview, cancelled=p.cancelled)
             except csv_io.ImportCancelled:
                 raise OperationCancelled() from None
+            store.checkpoint()  # the -wal file shrinks back after a big write
+            return result
 
         def failed(exc: BaseException) -> None:
             self.problems.setText(f"Nothing was imported: {prompts.describe(exc)}")

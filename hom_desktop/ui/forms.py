@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QDate,
@@ -42,11 +42,11 @@ from PySide6.QtWidgets import (
 )
 
 from hom.core.errors import DomainError, ValidationFailed
-from hom.core.store import Store
-from hom.models.enums import LocationKind
-from hom.services import reports, sites
-from hom.services.reports import ProductChoice
-from hom_desktop.ui import formats, prompts
+from hom_desktop.ui import prompts
+
+if TYPE_CHECKING:  # loaded when first used: the sign-in dialog paints before the domain loads
+    from hom.core.store import Store
+    from hom.services.reports import ProductChoice
 
 
 def repolish(widget: QWidget) -> None:
@@ -384,6 +384,8 @@ class DateEdit(QDateEdit):
     def __init__(self, value: QDate | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setCalendarPopup(True)
+        from hom_desktop.ui import formats  # Babel loads with the first date field, not sign-in
+
         self.setDisplayFormat(formats.DATE_INPUT)
         self.setDate(value if value is not None else QDate.currentDate())
         self._moved_on = False
@@ -477,6 +479,8 @@ class ProductPicker(QLineEdit):
         """Ask SQL for the products matching what is typed (a few dozen at most)."""
         text = self.text().strip()
         with self._store.reader() as s:
+            from hom.services import reports
+
             found = reports.product_choices(s, search=text, limit=30)
         self._choices = {c.label: c for c in found}
         self._list.setStringList(list(self._choices))
@@ -541,6 +545,8 @@ class ProductPicker(QLineEdit):
             return self._chosen
         if not self.text().strip():
             return None
+        from hom.services import reports
+
         choice = reports.find_product(session, text=self.text())
         self._chosen = choice
         self.setText(choice.label)
@@ -577,6 +583,8 @@ class LocationCombo(QComboBox):
         if own_site is not None:
             self.setCurrentIndex(1 if any_label is not None else 0)
         if prefer_site_id is not None and any_label is None:
+            from hom.models.enums import LocationKind
+
             # The site's own stores first, then the distributor stock points it keeps.
             mine = sorted(
                 (kind == LocationKind.DISTRIBUTOR_STOCK, i)
@@ -590,6 +598,8 @@ class LocationCombo(QComboBox):
         """Re-read the locations and keep what was chosen: a location, the "any" entry or the
         own-site entry (a clerk's filter must survive every stock change). Listeners hear
         ``currentIndexChanged`` only when the choice itself could not be kept."""
+        from hom.services import sites
+
         with self._store.reader() as s:
             rows = [
                 (loc.id, f"{loc.code} — {loc.name}", (loc.site_id, loc.kind))
@@ -641,10 +651,11 @@ class BatchPicker(QComboBox):
         self.setMinimumContentsLength(28)
         self.lineEdit().setPlaceholderText("only for batch-tracked products")
         self.lineEdit().setClearButtonEnabled(True)
-        self.batches: list[reports.BatchStock] = []
+        self.batches: list[Any] = []
 
     def load(self, product_id: uuid.UUID | None, location_id: uuid.UUID | None) -> None:
         """List the product's batches held at the location (nothing chosen yet)."""
+        from hom.services import reports
         from hom_desktop.ui import formats
 
         typed = self.lineEdit().text()

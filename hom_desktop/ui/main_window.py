@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom.core.config import APP_NAME
+from hom.core.names import APP_NAME
 from hom.services import reports
 from hom_desktop.ui import formats, prompts, theme
+from hom_desktop.ui.about import show_about
 from hom_desktop.ui.base import AppSession, BaseView
 
 
@@ -91,7 +92,13 @@ class StatusBar:
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         app.changed.connect(lambda _d: self.refresh())
+        app.waiting.connect(self.show_waiting)
         self.refresh()
+
+    def show_waiting(self, text: str) -> None:
+        """Why a save is waiting for the store (empty: it no longer is)."""
+        self.message.setText(text)
+        self.message.repaint()
 
     def set_online(self, online: bool) -> None:
         server = getattr(self.window.app.settings, "server_url", None)
@@ -210,14 +217,7 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_shortcuts)
         help_menu.addAction(keys)
         about = QAction(f"&About {APP_NAME}", self)
-        about.triggered.connect(
-            lambda: prompts.info(
-                self,
-                f"About {APP_NAME}",
-                f"{APP_NAME}: offline-first distribution management.\n"
-                f"Store: {self.app.settings.store_path}",
-            )
-        )
+        about.triggered.connect(lambda: show_about(self, self.app.settings))
         help_menu.addAction(about)
 
     # --- views -----------------------------------------------------------------------

@@ -136,6 +136,14 @@ def worker_pool() -> QThreadPool:
     return _pool
 
 
+def running_label() -> str:
+    """The progress text of a running background operation ("" when none shows one)."""
+    for op in list(_running):
+        if op._progress_label:
+            return op._progress_label
+    return ""
+
+
 def wait_for_idle(timeout_ms: int = -1) -> bool:
     """Block until queued jobs are done (at exit: a running job must never be killed)."""
     return worker_pool().waitForDone(timeout_ms)

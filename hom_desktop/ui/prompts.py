@@ -62,3 +62,7 @@ def save_file(
     """Where to write a file, or None when the user cancels."""
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return path or None
+
+
+def critical(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.critical(parent, title, text)

@@ -6,7 +6,7 @@ lockout), and only then asks the outcome for the user, so a refused attempt is s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -23,19 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hom.core.config import APP_NAME, Settings
 from hom.core.errors import DomainError, ValidationFailed
-from hom.core.store import Store
-from hom.models.enums import SiteKind
-from hom.services import setup, sites, users
-from hom.services.context import ActorContext
+from hom.core.names import APP_NAME
 from hom_desktop.ui import prompts, theme
-from hom_desktop.ui.base import SignedIn, info_banner, title_label
+from hom_desktop.ui.base import SignedIn, dialog_header, info_banner, title_label
 from hom_desktop.ui.forms import EnterMovesFocus, Form, label
 from hom_desktop.ui.ops import Operation, Progress
 
+if TYPE_CHECKING:  # the sign-in dialog paints before the domain loads (see ui.app)
+    from hom.core.config import Settings
+    from hom.core.store import Store
+    from hom.services.context import ActorContext
+
 
 def _store_name(store: Store) -> str:
+    from hom.services import sites
+
     with store.reader() as s:
         if not sites.is_initialised(s):
             return ""
@@ -49,7 +51,16 @@ class SignInDialog(QDialog):
 
     signedIn = Signal(object, object)  # ActorContext, SignedIn
 
-    def __init__(self, store: Store, settings: Settings, *, username: str = "", parent: Any = None):
+    def __init__(
+        self,
+        store: Store | None,
+        settings: Settings | None,
+        *,
+        username: str = "",
+        parent: Any = None,
+    ):
+        """``store`` None: the store is still opening (see ``ui.app``); the dialog paints at
+        once and takes sign-ins from ``set_store`` on."""
         super().__init__(parent)
         self.store = store
         self.settings = settings
@@ -60,16 +71,8 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(420)
 
         layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        logo = QLabel()
-        logo.setPixmap(theme.icon("app").pixmap(40, 40))
-        head.addWidget(logo)
-        titles = QVBoxLayout()
-        titles.addWidget(title_label(APP_NAME))
-        where = _store_name(store)
-        titles.addWidget(label(f"Store: {where}" if where else "Sign in to continue", "hint"))
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
+        self.store_label = label("Opening the store…", "hint")
+        layout.addLayout(dialog_header(APP_NAME, self.store_label))
 
         self.form = Form()
         self.username = QLineEdit(username)
@@ -93,6 +96,17 @@ class SignInDialog(QDialog):
         self.quit_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
         (self.password if username else self.username).setFocus()
+        if store is not None and settings is not None:
+            self.set_store(store, settings)
+        else:
+            self.sign_in_button.setEnabled(False)
+
+    def set_store(self, store: Store, settings: Settings) -> None:
+        """The store is open: name it and take sign-ins."""
+        self.store, self.settings = store, settings
+        where = _store_name(store)
+        self.store_label.setText(f"Store: {where}" if where else "Sign in to continue")
+        self.sign_in_button.setEnabled(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Esc does not quit the program from here: only Quit (or closing the window) does."""
@@ -103,6 +117,10 @@ class SignInDialog(QDialog):
 
     def attempt(self) -> bool:
         """One sign-in attempt; True when it succeeded (``ctx`` and ``who`` are then set)."""
+        if self.store is None or self.settings is None:
+            return False  # still opening: the button is disabled until it is open
+        from hom.services import users
+
         self.form.errors.clear()
         name, password = self.username.text(), self.password.text()
         self.setCursor(Qt.CursorShape.WaitCursor)
@@ -144,6 +162,8 @@ class SignInDialog(QDialog):
 
 
 def _who(session: Any, user: Any) -> SignedIn:
+    from hom.services import sites
+
     inst = sites.installation(session)
     site = sites.get_site(session, inst.site_id) if inst.site_id else None
     return SignedIn(
@@ -158,11 +178,11 @@ def _who(session: Any, user: Any) -> SignedIn:
     )
 
 
-SITE_KINDS: list[tuple[str, SiteKind | None]] = [
-    ("Depot", SiteKind.DEPOT),
-    ("Factory", SiteKind.FACTORY),
-    ("Distributor", SiteKind.DISTRIBUTOR),
-    ("Head office", SiteKind.HEAD_OFFICE),
+SITE_KINDS: list[tuple[str, str | None]] = [  # SiteKind values (a StrEnum compares equal)
+    ("Depot", "depot"),
+    ("Factory", "factory"),
+    ("Distributor", "distributor"),
+    ("Head office", "head_office"),
     ("No site: a manager's read-only store", None),
 ]
 
@@ -288,6 +308,9 @@ class FirstRunDialog(QDialog):
         if self.admin_password.text() != self.admin_confirm.text():
             self.form.errors.show(ValidationFailed([("confirm", "does not match the password")]))
             return False
+        from hom.models.enums import SiteKind
+        from hom.services import setup
+
         kind = self.site_kind.currentData()
         username = self.admin_username.text().strip()
         try:
@@ -299,7 +322,7 @@ class FirstRunDialog(QDialog):
                     admin_full_name=self.admin_full_name.text().strip(),
                     site_code=self.site_code.text().strip() if kind is not None else None,
                     site_name=self.site_name.text().strip(),
-                    site_kind=kind or SiteKind.DEPOT,
+                    site_kind=SiteKind(kind or SiteKind.DEPOT),
                     currency=self.currency.text().strip(),
                 )
         except DomainError as exc:

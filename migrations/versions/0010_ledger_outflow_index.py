@@ -1,7 +1,7 @@
 """the dashboard's outflow per location over a period reads one covering index
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-01 07:40:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

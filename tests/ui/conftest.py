@@ -67,6 +67,7 @@ def prompt_log(monkeypatch) -> PromptLog:
 
     monkeypatch.setattr(prompts, "info", record("info"))
     monkeypatch.setattr(prompts, "error", record("error"))
+    monkeypatch.setattr(prompts, "critical", record("critical"))
     monkeypatch.setattr(prompts, "confirm", record("confirm", True))
     monkeypatch.setattr(prompts, "ask_text", record("ask_text", None))
     monkeypatch.setattr(prompts, "open_file", record("open_file", None))

@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 
 from hom.models.enums import GeoLevel
 from hom.services import geography, parties, reports
-from hom_desktop.ui.forms import find_data
 from hom_desktop.ui.geography import GeographyView, GeoTreeModel, MoveDialog, NodeDialog
 from tests.ui.helpers import geo_chain
 
@@ -87,12 +86,19 @@ def test_move_to_a_parent_at_the_wrong_level_is_refused(qtbot, kit, view):
     dialog = view.move()
     assert isinstance(dialog, MoveDialog)
     qtbot.addWidget(dialog)
-    dialog.new_parent.setCurrentIndex(find_data(dialog.new_parent, ids["S-REG"]))  # a region
+    qtbot.keyClicks(dialog.search, "s-")
+    dialog.find()
+    assert dialog.choose(ids["S-ARE"])  # areas are offered (a territory's parent level) ...
+    assert not dialog.choose(ids["S-REG"])  # ... regions are not
+    qtbot.keyClicks(dialog.search, "nothing like it")
+    dialog.find()
+    assert dialog.matches.count() == 0
     assert not dialog.save()
-    assert "must be a area" in dialog.form.errors.error_text("new_parent_id") or (
-        "area" in dialog.form.errors.error_text("new_parent_id")
-    )
-    dialog.new_parent.setCurrentIndex(find_data(dialog.new_parent, ids["S-ARE"]))
+    assert "choose the new parent" in dialog.form.errors.error_text("new_parent_id")
+    dialog.search.clear()
+    qtbot.keyClicks(dialog.search, "s are")  # part of the name "S area"
+    dialog.find()
+    assert dialog.choose(ids["S-ARE"])
     assert dialog.save()
     with kit.store.reader() as s:
         assert geography.get_node(s, ids["N-T1"]).parent_id == ids["S-ARE"]

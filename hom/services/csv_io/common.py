@@ -376,6 +376,22 @@ def _at_line(line: int, renames: dict[str, str] | None = None) -> Iterator[None]
         raise CsvRowError(f"{refused.message} ({_STALE})", line=line, field=refused.field) from exc
 
 
+def _batch_error(
+    exc: DomainError, lines: list[int], renames: dict[str, str] | None = None
+) -> CsvRowError:
+    """A bulk write's refusal (field ``<items>.<index>.<field>``) as its row's ``CsvRowError``."""
+    name, message = exc.errors[0] if isinstance(exc, ValidationFailed) else (exc.field, exc.message)
+    _prefix, index, *rest = (name or "items.0").split(".", 2)
+    field_name = rest[0] if rest else None
+    if field_name is not None:
+        field_name = (renames or {}).get(field_name, field_name)
+    return CsvRowError(f"{message} ({_STALE})", line=lines[int(index)], field=field_name)
+
+
+BATCH = 2_000
+"""New rows are written this many at a time, so a cancel is heard between batches."""
+
+
 # --- export -----------------------------------------------------------------------------------
 
 

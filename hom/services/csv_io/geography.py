@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
+from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
 from hom.models.enums import GeoLevel
 from hom.schemas.geography import GeoNodeCreate
 from hom.services import geography
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
+    BATCH,
     RowPreview,
     _at_line,
+    _batch_error,
     _cell,
     _check_rows,
     _code,
@@ -162,6 +165,8 @@ def _preview_geography(
 def _apply_geography(
     session: Session, ctx: ActorContext, rows: list[RowPreview], check: Callable[[], None]
 ) -> list[str]:
+    """Rows in file order: runs of new nodes in bulk (``geography.create_nodes``, up to
+    ``BATCH`` at a time), a changed node through ``rename_node``/``move_node``."""
     codes = {r.values["code"] for r in rows} | {
         r.values["parent_code"] for r in rows if r.values["parent_code"]
     }
@@ -170,35 +175,52 @@ def _apply_geography(
     # id -> code of every node that can be a current parent of a node in the file
     code_of = {i: n.code for i, n in geo_crud.get_many(session, parent_ids).items()}
     code_of.update({n.id: n.code for n in known.values()})
+    id_of = {code: n.id for code, n in known.items()}
 
     def parent_id(code: str | None) -> uuid.UUID | None:
         if code is None:
             return None
-        if code not in known:
+        if code not in id_of:
             raise DomainError(f"unknown parent code {code}", field="parent_code")
-        return known[code].id
+        return id_of[code]
+
+    creates: list[RowPreview] = []
+
+    def write_creates() -> None:
+        for start in range(0, len(creates), BATCH):
+            check()
+            chunk = creates[start : start + BATCH]
+            items = []
+            for row in chunk:
+                values = row.values
+                with _at_line(row.line, _GEO_RENAMES):
+                    items.append(
+                        {
+                            "id": new_id(),
+                            "level": values["level"],
+                            "code": values["code"],
+                            "name": values["name"],
+                            "parent_id": parent_id(values["parent_code"]),
+                        }
+                    )
+                id_of[values["code"]] = items[-1]["id"]
+            try:
+                geography.create_nodes(session, ctx=ctx, nodes_in=items)
+            except DomainError as exc:
+                raise _batch_error(exc, [r.line for r in chunk], _GEO_RENAMES) from exc
+        creates.clear()
 
     outcomes: list[str] = []
     for row in rows:
         check()
         values = row.values
+        if row.action == "create":
+            creates.append(row)
+            outcomes.append("create")
+            continue
+        write_creates()  # the rows above first: this one may refer to them
         with _at_line(row.line, _GEO_RENAMES):
             node = known.get(values["code"])
-            if row.action == "create":
-                node = geography.create_node(
-                    session,
-                    ctx=ctx,
-                    node_in={
-                        "level": values["level"],
-                        "code": values["code"],
-                        "name": values["name"],
-                        "parent_id": parent_id(values["parent_code"]),
-                    },
-                )
-                known[node.code] = node
-                code_of[node.id] = node.code
-                outcomes.append("create")
-                continue
             if node is None:
                 raise DomainError(f"{values['code']} no longer exists", field="code")
             if node.level != values["level"]:
@@ -221,6 +243,7 @@ def _apply_geography(
                 )
                 changed = True
             outcomes.append("update" if changed else "unchanged")
+    write_creates()
     return outcomes
 
 

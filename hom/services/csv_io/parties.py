@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
+from hom.core.ids import new_id
 from hom.crud import geography as geo_crud
 from hom.crud import party as party_crud
 from hom.models.enums import PartyKind
@@ -21,8 +22,10 @@ from hom.schemas.party import PartyCreate
 from hom.services import parties
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
+    BATCH,
     RowPreview,
     _at_line,
+    _batch_error,
     _bool,
     _cell,
     _check_rows,
@@ -199,10 +202,13 @@ def _preview_parties(
 def _apply_parties(
     session: Session, ctx: ActorContext, rows: list[RowPreview], check: Callable[[], None]
 ) -> list[str]:
+    """Rows in file order: runs of new parties in bulk (``parties.create_parties``, up to
+    ``BATCH`` at a time), a changed party through ``update_party``."""
     codes = {r.values["code"] for r in rows} | {
         r.values["distributor_code"] for r in rows if r.values["distributor_code"]
     }
     known = party_crud.get_by_codes(session, codes)
+    id_of = {code: p.id for code, p in known.items()}
     territories = geo_crud.get_by_codes(session, {r.values["territory_code"] for r in rows})
 
     def territory_id(code: str) -> uuid.UUID:
@@ -213,33 +219,56 @@ def _apply_parties(
     def distributor_id(code: str | None) -> uuid.UUID | None:
         if code is None:
             return None
-        if code not in known:
+        if code not in id_of:
             raise DomainError(f"unknown distributor code {code}", field="distributor_code")
-        return known[code].id
+        return id_of[code]
+
+    def wanted(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": values["name"],
+            "territory_id": territory_id(values["territory_code"]),
+            "distributor_id": distributor_id(values["distributor_code"]),
+            "phone": values["phone"],
+            "address": values["address"],
+            "active": values["active"],
+        }
+
+    creates: list[RowPreview] = []
+
+    def write_creates() -> None:
+        for start in range(0, len(creates), BATCH):
+            check()
+            chunk = creates[start : start + BATCH]
+            items = []
+            for row in chunk:
+                values = row.values
+                with _at_line(row.line, _PARTY_RENAMES):
+                    items.append(
+                        {
+                            "id": new_id(),
+                            "kind": values["kind"],
+                            "code": values["code"],
+                            **wanted(values),
+                        }
+                    )
+                id_of[values["code"]] = items[-1]["id"]
+            try:
+                parties.create_parties(session, ctx=ctx, parties_in=items)
+            except DomainError as exc:
+                raise _batch_error(exc, [r.line for r in chunk], _PARTY_RENAMES) from exc
+        creates.clear()
 
     outcomes: list[str] = []
     for row in rows:
         check()
         values = row.values
+        if row.action == "create":
+            creates.append(row)
+            outcomes.append("create")
+            continue
+        write_creates()  # the rows above first: this one may refer to them
         with _at_line(row.line, _PARTY_RENAMES):
             party = known.get(values["code"])
-            wanted = {
-                "name": values["name"],
-                "territory_id": territory_id(values["territory_code"]),
-                "distributor_id": distributor_id(values["distributor_code"]),
-                "phone": values["phone"],
-                "address": values["address"],
-                "active": values["active"],
-            }
-            if row.action == "create":
-                party = parties.create_party(
-                    session,
-                    ctx=ctx,
-                    party_in={"kind": values["kind"], "code": values["code"], **wanted},
-                )
-                known[party.code] = party
-                outcomes.append("create")
-                continue
             if party is None:
                 raise DomainError(f"{values['code']} no longer exists", field="code")
             if party.kind != values["kind"]:
@@ -247,10 +276,11 @@ def _apply_parties(
                     f"{party.code} is a {party.kind.value}; a party's kind cannot change",
                     field="kind",
                 )
-            changes = {k: v for k, v in wanted.items() if getattr(party, k) != v}
+            changes = {k: v for k, v in wanted(values).items() if getattr(party, k) != v}
             if changes:
                 parties.update_party(session, ctx=ctx, party_id=party.id, party_in=changes)
             outcomes.append("update" if changes else "unchanged")
+    write_creates()
     return outcomes
 
 

@@ -7,16 +7,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hom.core.errors import CsvRowError, DomainError, ValidationFailed
+from hom.core.errors import CsvRowError, DomainError
 from hom.crud import product as product_crud
 from hom.schemas.product import ProductCreate
 from hom.services import products
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
     _STALE,
+    BATCH,
     COLUMNS,
     RowPreview,
     _at_line,
+    _batch_error,
     _bool,
     _cell,
     _check_rows,
@@ -27,8 +29,7 @@ from hom.services.csv_io.common import (
     _validated,
 )
 
-CREATE_CHUNK = 500
-"""New products are written this many at a time, so a cancel is heard between batches."""
+CREATE_CHUNK = BATCH
 
 
 def _product_input(raw: dict[str, str]) -> dict[str, Any]:
@@ -114,17 +115,8 @@ def _apply_products(
         try:
             products.create_products(session, ctx=ctx, products_in=[r.values for r in chunk])
         except DomainError as exc:
-            raise _item_error(exc, [r.line for r in chunk]) from exc
+            raise _batch_error(exc, [r.line for r in chunk]) from exc
     return outcomes
-
-
-def _item_error(exc: DomainError, lines: list[int]) -> CsvRowError:
-    """A batch refusal (field ``products_in.<index>.<field>``) as the row's ``CsvRowError``."""
-    name, message = exc.errors[0] if isinstance(exc, ValidationFailed) else (exc.field, exc.message)
-    _prefix, index, *rest = (name or "products_in.0").split(".", 2)
-    return CsvRowError(
-        f"{message} ({_STALE})", line=lines[int(index)], field=rest[0] if rest else None
-    )
 
 
 def _export_products(session: Session, check: Callable[[], None]) -> Iterator[list[str]]:
