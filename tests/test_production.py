@@ -329,6 +329,7 @@ def test_reverse_refused_when_stock_has_moved_on(fac) -> None:
                 "to_location_id": spare,
                 "product_id": p.id,
                 "quantity": 30,
+                "reason": "restock",
             },
         )
     exc = _reverse_refused(fac, log_id)

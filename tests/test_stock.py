@@ -92,6 +92,7 @@ def test_stock_never_goes_below_zero_and_the_refusal_writes_nothing(kit, product
                 "to_location_id": other,
                 "product_id": product.id,
                 "quantity": 11,
+                "reason": "restock",
             },
         )
     assert info.value.available == 10
@@ -140,6 +141,7 @@ def test_transfer_to_the_same_location_is_refused(kit, product):
                 "to_location_id": kit.location_id,
                 "product_id": product.id,
                 "quantity": 1,
+                "reason": "restock",
             },
         )
     assert "must differ" in str(info.value)
@@ -181,6 +183,7 @@ def test_another_sites_location_is_refused_with_a_clear_message(kit, product):
                 "to_location_id": foreign,
                 "product_id": product.id,
                 "quantity": 1,
+                "reason": "restock",
             },
         )
     assert info.value.field == "to_location_id"  # the field the clerk filled in
@@ -338,6 +341,7 @@ def test_two_writers_cannot_oversell_the_same_stock(kit, product):
         "to_location_id": other,
         "product_id": product.id,
         "quantity": 10,
+        "reason": "restock",
     }
     first_holds_lock = threading.Event()
     results: dict[str, object] = {}
@@ -388,6 +392,7 @@ def test_a_refused_transfer_writes_nothing_even_when_the_caller_carries_on(kit, 
                 "to_location_id": foreign,
                 "product_id": product.id,
                 "quantity": 2,
+                "reason": "restock",
             },
         ),
         kit.ctx,

@@ -122,3 +122,18 @@ def for_terminal(value: str) -> str:
         else:
             out.append(repr(ch)[1:-1] if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
     return "".join(out)
+
+
+def grouped(n: int) -> str:
+    """An integer in a service's message, grouped as the product's users read it (lakh and
+    crore): ``1234567`` -> ``12,34,567``; ``-1500`` -> ``-1,500``. The desktop formats what it
+    shows through Babel and the user's locale; a refusal is worded before any locale is known."""
+    sign, digits = ("-", str(-n)) if n < 0 else ("", str(n))
+    if len(digits) <= 3:
+        return sign + digits
+    head, tail = digits[:-3], digits[-3:]
+    pairs = []
+    while len(head) > 2:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return sign + ",".join([head, *pairs, tail])

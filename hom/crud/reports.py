@@ -17,6 +17,7 @@ from hom.crud import search as search_crud
 from hom.models.enums import LocationKind
 from hom.models.inventory import StockBalance
 from hom.models.product import Product
+from hom.models.production import Batch
 from hom.models.site import StockLocation
 
 STOCK_SORT_KEYS = ("location", "sku", "product", "quantity", "reorder_level")
@@ -37,6 +38,10 @@ def _stock_select(
     watched_kinds: Sequence[LocationKind],
 ) -> tuple[Select[Any], Any]:
     qty = func.sum(StockBalance.quantity).label("quantity")
+    held = StockBalance.quantity > 0
+    batches = func.sum(case((and_(held, StockBalance.batch_id.is_not(None)), 1), else_=0))
+    first_expiry = func.min(case((held, Batch.expires_on), else_=None))
+    one_batch = func.min(case((held, Batch.code), else_=None))
     # The reorder level applies at the kinds of location the caller watches; elsewhere it is 0.
     level = case(
         (StockLocation.kind.in_(list(watched_kinds)), Product.reorder_level), else_=0
@@ -52,10 +57,14 @@ def _stock_select(
             Product.unit,
             level,
             qty,
+            batches.label("batches"),
+            first_expiry.label("first_expiry"),
+            one_batch.label("first_batch"),
         )
         .select_from(StockBalance)
         .join(Product, Product.id == StockBalance.product_id)
         .join(StockLocation, StockLocation.id == StockBalance.location_id)
+        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
         .group_by(StockLocation.id, Product.id)
     )
     if location_ids is not None:
@@ -89,7 +98,8 @@ def stock_rows(
     offset: int = 0,
     watched_kinds: Sequence[LocationKind] = (),
 ) -> list[tuple[Any, ...]]:
-    """(location id, code, name, product id, sku, name, unit, reorder level, quantity) rows."""
+    """(location id, code, name, product id, sku, name, unit, reorder level, quantity, batches
+    in stock, their first expiry, the lowest batch code) rows."""
     stmt, qty = _stock_select(
         location_ids=location_ids,
         site_id=site_id,
@@ -158,3 +168,21 @@ def product_choices(
     order = [rank] if rank is not None else []
     stmt = stmt.order_by(*order, Product.sku_key).limit(limit)
     return [(pid, sku, name) for pid, sku, name in session.execute(stmt)]
+
+
+def batches_in_stock(
+    session: Session, *, product_id: uuid.UUID, location_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, Any, int]]:
+    """(batch id, code, expires on, quantity) of the product's batches held at the location,
+    first expiry first (a batch without an expiry date last)."""
+    stmt = (
+        select(Batch.id, Batch.code, Batch.expires_on, StockBalance.quantity)
+        .join(StockBalance, StockBalance.batch_id == Batch.id)
+        .where(
+            StockBalance.product_id == product_id,
+            StockBalance.location_id == location_id,
+            StockBalance.quantity > 0,
+        )
+        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
+    )
+    return [(i, c, e, int(q)) for i, c, e, q in session.execute(stmt)]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hom.core.clock import utcnow
 from hom.core.errors import Conflict, DomainError, InsufficientStock, NotFound, WrongSite
 from hom.core.ids import new_id
+from hom.core.text import grouped
 from hom.crud import inventory as inventory_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
@@ -102,7 +103,7 @@ def post(
             batch = f" batch {batches[m.batch_id].code}" if m.batch_id else ""
             raise InsufficientStock(
                 f"not enough stock of {product.sku}{batch} at {locations[m.location_id].code}: "
-                f"{available} available, {-m.quantity} requested",
+                f"{grouped(available)} available, {grouped(-m.quantity)} requested",
                 available=available,
             )
         running[key] = after

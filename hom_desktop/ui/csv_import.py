@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 from hom.core import paths
 from hom.services import csv_io
 from hom.services.csv_io import ImportPreview, ImportResult, RowPreview
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.base import AppSession, hbox, info_banner
-from hom_desktop.ui.forms import label
+from hom_desktop.ui.forms import label, repolish
 from hom_desktop.ui.ops import Operation, OperationCancelled, Progress
 from hom_desktop.ui.table_model import (
     ALIGN_RIGHT,
@@ -201,17 +201,22 @@ class ImportDialog(QDialog):
         self.preview = preview
         self.model.set_fetch(_rows_fetch(preview.rows))
         counts = preview.counts()
+        q = formats.quantity
         self.summary.setText(
-            f"{len(preview.rows):,} rows: {counts['create']:,} to create, "
-            f"{counts['update']:,} to update, {counts['unchanged']:,} unchanged, "
-            f"{counts['error']:,} refused."
+            f"{formats.plural(len(preview.rows), 'row')}: {q(counts['create'])} to create, "
+            f"{q(counts['update'])} to update, {q(counts['unchanged'])} unchanged, "
+            f"{q(counts['error'])} refused."
         )
+        # A summary with refused rows is a warning, not good news: not in the green banner.
+        self.summary.setProperty("role", "banner-error" if counts["error"] else "banner-info")
+        repolish(self.summary)
         self.summary.show()
         problems = [f"Header (line {preview.header_line}): {e}" for e in preview.header_errors]
         if preview.bad_rows:
             first = preview.bad_rows[0]
             problems.append(
-                f"{len(preview.bad_rows):,} row(s) refused, first on line {first.line}: "
+                f"{formats.plural(len(preview.bad_rows), 'row')} refused, "
+                f"first on line {first.line}: "
                 f"{first.error}. Fix the file and choose it again; nothing will be imported "
                 "until every row is accepted."
             )
@@ -250,7 +255,9 @@ class ImportDialog(QDialog):
         self.operation = (
             Operation(self, work)
             .with_progress(
-                f"Importing {len(preview.rows):,} rows…", title="Import", cancellable=True
+                f"Importing {formats.quantity(len(preview.rows))} rows…",
+                title="Import",
+                cancellable=True,
             )
             .success(self._done)
             .failure(failed)
@@ -269,8 +276,9 @@ class ImportDialog(QDialog):
 
 def import_summary(result: ImportResult) -> str:
     return (
-        f"Imported: {result.created:,} created, {result.updated:,} updated, "
-        f"{result.unchanged:,} unchanged."
+        f"Imported: {formats.quantity(result.created)} created, "
+        f"{formats.quantity(result.updated)} updated, "
+        f"{formats.quantity(result.unchanged)} unchanged."
     )
 
 
