@@ -14,11 +14,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from hom.core import logs
+from hom.core import lock as store_lock
+from hom.core import logs, paths, text
 from hom.core.errors import DomainError
 
 if TYPE_CHECKING:  # the rest loads with the command that needs it (the GUI paints first)
@@ -38,6 +40,24 @@ EXIT_FAILED = 1
 
 class CliError(Exception):
     """A refusal detected by the command line itself (bad flags, missing input)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line naming the problem and where help is (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {text.for_terminal(message)} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED)
+
+
+def _whole_number(value: str) -> int:
+    """An ``int`` flag in the documented format: ASCII digits only (no ``4_5``, no ``४५``)."""
+    try:
+        return int(text.check_number_text(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text.for_terminal(value)!r} is not a whole number written with the digits 0-9"
+        ) from None
 
 
 # --- plumbing -----------------------------------------------------------------------------
@@ -78,6 +98,11 @@ def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
         raise CliError(
             f"no store at {settings.store_path}: run 'hom-desktop init' or 'hom-desktop demo' first"
         )
+    if must_exist and settings.store_path.is_file() and settings.store_path.stat().st_size == 0:
+        raise CliError(
+            f"the store {settings.store_path} is an empty file: restore a backup "
+            "('hom-desktop restore FILE --yes') or remove it and run 'hom-desktop init'"
+        )
     store = open_store(settings)
     if store.upgraded is not None:
         print(f"note: {store.upgraded.describe()}", file=sys.stderr)
@@ -90,7 +115,7 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
 
     if not args.user:
         raise CliError("this command writes or exports data: give --user NAME (or HOM_USER)")
-    password = secrets.read(f"Password for {args.user}: ")
+    password = secrets.read(f"Password for {text.for_terminal(args.user)}: ")
     with store.reader() as session:  # argon2 runs here, holding no write lock
         check = users.check_password(session, username=args.user, password=password)
     with store.transaction() as session:
@@ -108,7 +133,7 @@ def _sign_in(args: argparse.Namespace, store: Store, secrets: Secrets) -> ActorC
 def _print_table(
     rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO, *, indent: str = ""
 ) -> None:
-    text_rows = [[str(c) for c in r] for r in rows]
+    text_rows = [[text.for_terminal(str(c)) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
     for r in [list(headers), *text_rows]:
         line = "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))
@@ -141,34 +166,51 @@ def cmd_smoke(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 def cmd_init(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.models.enums import SiteKind
-    from hom.services import setup
+    from hom.services import setup, sites
 
-    store = _open(args, must_exist=False)
-    try:
-        password = secrets.read(f"New password for {args.admin}: ", confirm=True)
-        with store.transaction() as session:
-            result = setup.initialize(
-                session,
-                admin_username=args.admin,
-                admin_password=password,
-                admin_full_name=args.admin_name,
-                site_code=None if args.manager else args.site,
-                site_name=args.site_name or "",
-                site_kind=SiteKind(args.site_kind),
-                currency=args.currency,
-            )
-        where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
-        out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
-    finally:
-        store.close()
+    sites.check_currency(args.currency)
+    password = secrets.read(f"New password for {text.for_terminal(args.admin)}: ", confirm=True)
+    with _new_store(args) as store, store.transaction() as session:
+        result = setup.initialize(
+            session,
+            admin_username=args.admin,
+            admin_password=password,
+            admin_full_name=args.admin_name,
+            site_code=None if args.manager else args.site,
+            site_name=args.site_name or "",
+            site_kind=SiteKind(args.site_kind),
+            currency=args.currency,
+        )
+    where = f"site {result.site.code}" if result.site else "no site (read-only manager's store)"
+    out.write(f"initialised {store.settings.store_path} for {where}; admin {args.admin}\n")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from hom.services import demo
-
+@contextmanager
+def _new_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store, opened to be filled; if it did not exist and the command fails, the file
+    made for it is removed again, so a refused ``init`` or ``demo`` leaves nothing behind."""
+    settings = _settings(args)
+    created = not settings.store_path.exists()
     store = _open(args, must_exist=False)
     try:
+        yield store
+    except BaseException:
+        store.close()
+        if created:
+            for leftover in paths.store_files(settings.store_path):
+                leftover.unlink(missing_ok=True)
+            with suppress(OSError):  # the folder of lock files, if nothing else is in it
+                store_lock.holders_dir(settings.store_path).rmdir()
+        raise
+    store.close()
+
+
+def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.services import demo, sites
+
+    sites.check_currency(args.currency)
+    with _new_store(args) as store:
 
         def progress(done: int, total: int, label: str) -> None:
             if not args.quiet:
@@ -186,8 +228,6 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         if not args.quiet:
             out.write("\n")
         out.write(summary.describe() + "\n")
-    finally:
-        store.close()
     return 0
 
 
@@ -202,22 +242,39 @@ def cmd_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         store.close()
     out.write(
         f"ledger entries: {report.ledger_entries}, balance rows: {report.balance_rows}, "
-        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}\n"
+        f"mismatches: {len(report.mismatches)}, negative balances: {report.negatives}, "
+        f"broken balance chains: {len(report.chain_breaks)}\n"
     )
     for loc, prod, batch, balance, ledger_sum in report.mismatches[:20]:
         out.write(
             f"  location {loc} product {prod} batch {batch}: "
             f"balance {balance} != ledger {ledger_sum}\n"
         )
+    for brk in report.chain_breaks[:20]:
+        out.write(
+            f"  entry {brk.entry_id}: starts from {brk.recorded_before}, "
+            f"the entry before it left {brk.expected_before}\n"
+        )
     if not report.ok:
         raise DomainError("verify failed: the balances do not match the ledger", field="store")
-    out.write("ok: every balance equals the sum of its ledger entries\n")
+    out.write(
+        "ok: every balance equals the sum of its ledger entries, each entry continuing from the "
+        "one before it\n"
+    )
     return 0
 
 
 def cmd_backup(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import maintenance
 
+    settings = _settings(args)
+    if args.to:  # checked before signing in; the service checks it again
+        paths.check_output_file(
+            Path(args.to),
+            field="destination",
+            store_path=settings.store_path,
+            backup_dir=settings.backup_dir,
+        )
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
@@ -332,7 +389,9 @@ def cmd_user_add(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
-        new_password = secrets.read(f"New password for {args.username}: ", confirm=True)
+        new_password = secrets.read(
+            f"New password for {text.for_terminal(args.username)}: ", confirm=True
+        )
         with store.transaction() as session:
             site_id = sites.get_site_by_code(session, args.site).id if args.site else None
             user = users.create_user(
@@ -378,34 +437,44 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import csv_io
 
     path = Path(args.file)
-    try:
-        text = csv_io.decode(path.read_bytes())
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    settings = _settings(args)
+    content = csv_io.decode(
+        csv_io.read_file(path, max_bytes=settings.import_max_bytes), args.encoding
+    )
     store = _open(args)
     try:
-        ctx = None if args.dry_run else _sign_in(args, store, secrets)
-        # Checked in a read session (no write lock), then written in one short transaction,
-        # which re-checks every row against the store as it is by then.
+        # The file is checked in a read session (no write lock) before anyone signs in, so a bad
+        # file changes nothing at all; it is then written in one short transaction, which
+        # re-checks every row against the store as it is by then.
         with store.reader() as session:
-            preview = csv_io.preview_import(session, kind=args.kind, text=text)
-            problems = [(preview.header_line, e) for e in preview.header_errors]
-            problems += [(r.line, r.error) for r in preview.bad_rows]
-            for line, error in problems[:50]:
-                print(f"{path.name}, line {line}: {error}", file=sys.stderr)
-            if problems:
-                raise DomainError(
-                    f"{len(problems)} problem(s) in {path.name}; nothing was imported",
-                    field="file",
-                )
-            counts = preview.counts()
-            summary = (
-                f"{counts['create']} to create, {counts['update']} to update, "
-                f"{counts['unchanged']} unchanged"
+            preview = csv_io.preview_import(session, kind=args.kind, text=content)
+        problems = [(preview.header_line, e) for e in preview.header_errors]
+        problems += [(r.line, r.error) for r in preview.bad_rows]
+        if problems:
+            # An import refuses in one line; --dry-run (for checking a file) lists every problem
+            # first. The log has them all either way.
+            for line, error in problems:
+                log.info("%s, line %s: %s", path, line, error)
+                if args.dry_run and len(problems) > 1:
+                    shown = text.for_terminal(str(error))
+                    print(f"{path.name}, line {line}: {shown}", file=sys.stderr)
+            line, error = problems[0]
+            if len(problems) == 1:
+                raise CliError(f"{path.name}, line {line}: {error}; nothing was imported")
+            more = "(all listed above)" if args.dry_run else "; --dry-run lists them all"
+            raise CliError(
+                f"{path.name}: {len(problems)} problems, the first on line {line}: {error}; "
+                f"nothing was imported {more}".replace(" ;", ";")
             )
+        counts = preview.counts()
+        summary = (
+            f"{counts['create']} to create, {counts['update']} to update, "
+            f"{counts['unchanged']} unchanged"
+        )
         if args.dry_run:
             out.write(f"{path.name}: {summary} (dry run: nothing written)\n")
             return 0
+        ctx = _sign_in(args, store, secrets)
         with store.transaction() as session:
             result = csv_io.apply_import(session, ctx=ctx, preview=preview)
         store.checkpoint()
@@ -421,18 +490,27 @@ def cmd_import(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from hom.services import csv_io
 
+    settings = _settings(args)
+    output = None
+    if args.output is not None:
+        output = paths.check_output_file(
+            Path(args.output),
+            field="output",
+            store_path=settings.store_path,
+            backup_dir=settings.backup_dir,
+        )
     store = _open(args)
     try:
         ctx = _sign_in(args, store, secrets)
         with store.reader() as session:
-            text = csv_io.export_csv(session, ctx=ctx, kind=args.kind)
+            content = csv_io.export_csv(session, ctx=ctx, kind=args.kind)
     finally:
         store.close()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.write(f"exported {args.kind} to {args.output}\n")
+    if output is not None:
+        paths.write_text_file(output, content, field="output")
+        out.write(f"exported {args.kind} to {output}\n")
     else:
-        out.write(text)
+        out.write(content)
     return 0
 
 
@@ -441,7 +519,8 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
     settings = _settings(args)
     tables = maintenance.inspect_store(settings)
-    out.write(f"{settings.store_path} ({settings.store_path.stat().st_size / 1e6:.1f} MB)\n")
+    size = settings.store_path.stat().st_size / 1e6
+    out.write(f"{settings.store_path} ({size:.1f} MB)\n")
     _print_table([(t.name, t.rows) for t in tables], ["table", "rows"], out)
     return 0
 
@@ -450,7 +529,7 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,
@@ -465,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="read passwords from standard input, one per line, instead of prompting",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hom-desktop",
         description="HOM Desktop: offline-first distribution management. "
         "Without a command, opens the desktop application.",
@@ -502,10 +581,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-name", default="Administrator", help="full name of the first admin")
 
     p = add("demo", cmd_demo, "load the deterministic demo data set into a new store")
-    p.add_argument("--scale", type=int, default=1, help="multiply the data set (for benchmarks)")
+    p.add_argument(
+        "--scale", type=_whole_number, default=1, help="multiply the data set (for benchmarks)"
+    )
     p.add_argument("--currency", default="INR", help="ISO 4217 code for prices (default INR)")
-    p.add_argument("--seed", type=int, default=20261127, help="random seed (same seed, same data)")
-    p.add_argument("--days", type=int, default=90, help="days of history to replay (default 90)")
+    p.add_argument(
+        "--seed", type=_whole_number, default=20261127, help="random seed (same seed, same data)"
+    )
+    p.add_argument(
+        "--days", type=_whole_number, default=90, help="days of history to replay (default 90)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     add("verify", cmd_verify, "prove every stock balance equals the sum of its ledger entries")
@@ -540,6 +625,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=kinds)
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument(
+        "--encoding",
+        help="the file's encoding when it is not UTF-8, e.g. cp1252 (default: UTF-8, with or "
+        "without BOM, or UTF-16 with a BOM)",
+    )
 
     p = add("export", cmd_export, "export master data to CSV")
     p.add_argument("kind", choices=kinds)
@@ -553,7 +643,10 @@ def main(
     argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad flag (already said in one line)
+        return exc.code if isinstance(exc.code, int) else EXIT_REFUSED
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("HOM_DATA_DIR")
     args.user = getattr(args, "user", None) or os.environ.get("HOM_USER")
     secrets = Secrets(getattr(args, "password_stdin", False), stdin)
@@ -585,7 +678,8 @@ def main(
     try:
         return handler(args, secrets, out)
     except (DomainError, CliError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.info("command %s refused: %s", getattr(args, "command", "gui"), exc, exc_info=True)
+        print(f"error: {text.for_terminal(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -594,7 +688,8 @@ def main(
         log.exception("command %s failed", getattr(args, "command", "gui"))
         log_path = settings.data_dir / "logs" / "hom.log"
         print(
-            f"error: unexpected {type(exc).__name__}: {exc} (details in {log_path})",
+            f"error: unexpected {type(exc).__name__}: {text.for_terminal(str(exc))} "
+            f"(details in {log_path})",
             file=sys.stderr,
         )
         return EXIT_FAILED

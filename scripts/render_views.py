@@ -56,7 +56,7 @@ from hom.services import (  # noqa: E402
     stock,
     users,
 )
-from hom_desktop.ui import ops  # noqa: E402
+from hom_desktop.ui import ops, prompts  # noqa: E402
 from hom_desktop.ui.app import ensure_app  # noqa: E402
 from hom_desktop.ui.base import AppSession  # noqa: E402
 from hom_desktop.ui.main_window import MainWindow  # noqa: E402
@@ -276,9 +276,24 @@ def render(app_session: AppSession, shots: Shots, size: tuple[int, int], only_ma
         v.tabs.setCurrentIndex(1)
         v.refresh_ledger()
 
+    view("dashboards", None, "view-dashboards")
     view("inventory", stock_tab, "view-inventory-stock")
     if only_main:
         return
+
+    def dashboard_lower(v) -> None:
+        v.scroll.ensureWidgetVisible(v.panels["stock"], 0, 0)
+
+    view("dashboards", dashboard_lower, "view-dashboards-stock")
+
+    def traced(v) -> None:
+        dash = window.views["dashboards"].dashboard
+        first = dash.near_expiry[0] if dash and dash.near_expiry else None
+        v.batch_code.setText(first.batch if first else "F1-260830-A")
+        v.trace_sku.setText(first.sku if first else "")
+        v.run_trace()
+
+    view("tools", traced, "view-tools")
     view("inventory", ledger_tab, "view-inventory-ledger")
     view("production")
     view("products", lambda v: v.table.selectRow(0))
@@ -317,6 +332,12 @@ def render(app_session: AppSession, shots: Shots, size: tuple[int, int], only_ma
         inv.location.setCurrentIndex(own[0])  # a row of this site's own stock
     inv.stock_table.selectRow(0)
     dialog = inv.open_transfer()
+    source = dialog.from_location.location_id()
+    dialog.to_location.setCurrentIndex(
+        next(
+            i for i in range(dialog.to_location.count()) if dialog.to_location.itemData(i) != source
+        )
+    )
     dialog.quantity.setValue(999999)
     dialog.reason.setText("restock dispatch bay")
     dialog.save()  # refused: more than on hand
@@ -387,6 +408,8 @@ def render_sign_in(shots: Shots) -> None:
 
 def main() -> int:
     app = ensure_app()
+    # Nobody is there to answer "discard what you typed?" when a pictured dialog is closed.
+    prompts.confirm = lambda *_args, **_kwargs: True
     app.setQuitOnLastWindowClosed(False)
     store = None if ARGS.sample else demo_store()
     if store is None:

@@ -229,3 +229,21 @@ def test_bulk_writes_queue_a_change_log_row_per_record(kit):
     assert [r.operation for r in nodes] == ["insert"]
     assert nodes[0].payload["code"] == "ZN-X" and "name_key" not in nodes[0].payload
     assert [r.payload["code"] for r in party_rows] == ["DQ"]
+
+
+def test_bulk_written_products_are_found_and_sorted_like_typed_ones(kit):
+    """A bulk insert runs no ORM event, so the folded search and sort keys are computed for it:
+    an imported product is found by any of its words, accents and case aside."""
+    from hom.crud import product as product_crud
+
+    values = {"mrp": "10", "distributor_price": "8", "retailer_price": "9"}
+    with kit.session() as s:
+        products.create_products(
+            s,
+            ctx=kit.ctx,
+            products_in=[{"sku": "KS-200", "name": "Kesar Sandal dishwash bar 200 g", **values}],
+        )
+    with kit.store.reader() as s:
+        assert product_crud.count(s, search="sandal DISHWASH 200") == 1
+        made = product_crud.get_by_sku(s, "KS-200")
+        assert made.sort_key.startswith("kesar sandal")

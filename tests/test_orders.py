@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from hom.core.clock import frozen_at
+from hom.core.clock import DEFAULT_TIME_ZONE, frozen_at, today_in
 from hom.core.errors import (
     Conflict,
     DomainError,
@@ -39,7 +39,7 @@ from tests.utils.order_builders import (
 )
 
 P, S, T = OrderLevel.PRIMARY, OrderLevel.SECONDARY, OrderLevel.TERTIARY
-TODAY = date.today()
+TODAY = today_in(DEFAULT_TIME_ZONE)  # the sites' calendar (India), not the machine's
 YEAR = TODAY.year
 
 
@@ -50,6 +50,12 @@ class World:
     gel: uuid.UUID  # batch-tracked, no stock
     other: uuid.UUID  # another tracked product
     inactive: uuid.UUID
+
+
+@pytest.fixture
+def kit(any_kit):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_kit
 
 
 @pytest.fixture
@@ -609,6 +615,43 @@ def _gel_batches(kit, world) -> dict[str, uuid.UUID]:
             )
             ids[code] = batch.id
     return ids
+
+
+def test_first_expiry_first_is_one_rule_for_stock_lists_and_dispatch(kit, world) -> None:
+    """Two batches expiring the same day: the one made first leaves first, in the stock list
+    (what the clerk and the demo read) and in a dispatch alike, whatever their codes say."""
+    expires = TODAY + timedelta(days=90)
+    ids = {}
+    with kit.session() as s:
+        for code, made in (
+            ("A-NEW", TODAY - timedelta(days=2)),
+            ("Z-OLD", TODAY - timedelta(days=9)),
+        ):
+            batch = add_batch(
+                s, product_id=world.gel, code=code, expires_on=expires, manufactured_on=made
+            )
+            receive(
+                s,
+                kit.ctx,
+                location_id=kit.location_id,
+                product_id=world.gel,
+                quantity=5,
+                batch_id=batch.id,
+            )
+            ids[code] = batch.id
+    with kit.store.reader() as s:
+        listed = [
+            b
+            for b, _q, _e in stock.batches_on_hand(
+                s, location_id=kit.location_id, product_id=world.gel
+            )
+        ]
+    order = _create(kit, P, _primary(world, (world.gel, 7)))
+    _to(kit, P, order.id, OrderStatus.DISPATCHED)
+    with kit.store.reader() as s:
+        taken = [e.batch_id for e in inventory_crud.ledger_for_voucher(s, voucher_id=order.id)]
+    assert listed == [ids["Z-OLD"], ids["A-NEW"]]
+    assert taken == listed
 
 
 def test_fefo_allocation_splits_across_batches_and_skips_expired(kit, world) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.core.errors import (
     Conflict,
     DomainError,
@@ -24,14 +25,15 @@ from hom.services import production, sites, stock
 from tests.utils.builders import add_location, add_product, add_site, context_with, make_store
 from tests.utils.order_builders import refused, snapshot
 
-TODAY = date.today()
+TODAY = today_in(DEFAULT_TIME_ZONE)  # the sites' calendar (India), not the machine's
 YESTERDAY = TODAY - timedelta(days=1)
 
 
 @pytest.fixture
-def fac(tmp_path):
-    """A store initialised for factory FAC01 (its finished-goods location is FAC01-FG)."""
-    k = make_store(tmp_path, site_code="FAC01", site_kind=SiteKind.FACTORY)
+def fac(tmp_path, backend):
+    """A store initialised for factory FAC01 (its finished-goods location is FAC01-FG), on
+    SQLite and on PostgreSQL."""
+    k = make_store(tmp_path, site_code="FAC01", site_kind=SiteKind.FACTORY, backend=backend)
     yield k
     k.store.close()
 
@@ -327,6 +329,7 @@ def test_reverse_refused_when_stock_has_moved_on(fac) -> None:
                 "to_location_id": spare,
                 "product_id": p.id,
                 "quantity": 30,
+                "reason": "restock",
             },
         )
     exc = _reverse_refused(fac, log_id)

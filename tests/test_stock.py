@@ -1,5 +1,5 @@
-"""Stock rules on a real SQLite store: ledger + balance + outbox in one transaction, no negatives,
-the one-writer rule, batches, counts, permissions and verify."""
+"""Stock rules on real SQLite and PostgreSQL stores: ledger + balance + outbox in one transaction,
+no negatives, the one-writer rule, batches, counts, permissions and verify."""
 
 from __future__ import annotations
 
@@ -17,11 +17,19 @@ from hom.core.errors import (
     WrongSite,
 )
 from hom.core.ids import new_id
+from hom.crud import inventory as inventory_crud
 from hom.models import AuditEntry, Batch, OutboxEntry, StockBalance, StockLedgerEntry
 from hom.models.enums import SiteKind, VoucherType
 from hom.services import stock
 from hom.services.context import ActorContext
 from tests.utils.builders import add_location, add_product, add_site, context_with
+from tests.utils.order_builders import refused
+
+
+@pytest.fixture
+def kit(any_kit):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_kit
 
 
 def _count(session, model) -> int:
@@ -84,6 +92,7 @@ def test_stock_never_goes_below_zero_and_the_refusal_writes_nothing(kit, product
                 "to_location_id": other,
                 "product_id": product.id,
                 "quantity": 11,
+                "reason": "restock",
             },
         )
     assert info.value.available == 10
@@ -132,6 +141,7 @@ def test_transfer_to_the_same_location_is_refused(kit, product):
                 "to_location_id": kit.location_id,
                 "product_id": product.id,
                 "quantity": 1,
+                "reason": "restock",
             },
         )
     assert "must differ" in str(info.value)
@@ -173,6 +183,7 @@ def test_another_sites_location_is_refused_with_a_clear_message(kit, product):
                 "to_location_id": foreign,
                 "product_id": product.id,
                 "quantity": 1,
+                "reason": "restock",
             },
         )
     assert info.value.field == "to_location_id"  # the field the clerk filled in
@@ -330,6 +341,7 @@ def test_two_writers_cannot_oversell_the_same_stock(kit, product):
         "to_location_id": other,
         "product_id": product.id,
         "quantity": 10,
+        "reason": "restock",
     }
     first_holds_lock = threading.Event()
     results: dict[str, object] = {}
@@ -361,3 +373,67 @@ def test_two_writers_cannot_oversell_the_same_stock(kit, product):
     with kit.store.reader() as s:
         assert stock.verify(s).ok
         assert stock.on_hand(s, location_id=other, product_id=product.id) == 10
+
+
+def test_a_refused_transfer_writes_nothing_even_when_the_caller_carries_on(kit, product):
+    """The destination is checked before the source's entry is written: a caller that catches
+    the refusal and commits (as the demo loader does) has no half transfer."""
+    _receive(kit, product.id, 5)
+    with kit.session() as s:
+        other_site = add_site(s, kit.ctx, code="DEP09", kind=SiteKind.DEPOT)
+        foreign = add_location(s, kit.ctx, site_id=other_site, code="DEP09-WH")
+    error = refused(
+        kit.store,
+        lambda s, ctx: stock.transfer(
+            s,
+            ctx=ctx,
+            transfer_in={
+                "from_location_id": kit.location_id,
+                "to_location_id": foreign,
+                "product_id": product.id,
+                "quantity": 2,
+                "reason": "restock",
+            },
+        ),
+        kit.ctx,
+    )
+    assert isinstance(error, WrongSite) and error.field == "to_location_id"
+    with kit.store.reader() as s:
+        assert stock.on_hand(s, location_id=kit.location_id, product_id=product.id) == 5
+
+
+def test_verify_detects_a_broken_balance_after_chain(kit, product):
+    """Two posts that both read 20 and wrote 15 leave sums that agree (10 on the books, 10 in
+    the ledger after -5 -5) but a chain that does not: verify names the entry."""
+    _receive(kit, product.id, 20)
+    with kit.session() as s:
+        balance = inventory_crud.balances_for_keys(s, [(kit.location_id, product.id, None)])
+        row = next(iter(balance.values()))
+        rows = [
+            {
+                "id": new_id(),
+                "location_id": kit.location_id,
+                "product_id": product.id,
+                "batch_id": None,
+                "quantity": -5,
+                "balance_after": 15,
+                "voucher_type": VoucherType.ADJUSTMENT,
+                "voucher_id": new_id(),
+                "voucher_no": "",
+                "reason": "race",
+                "created_at": stock.utcnow(),
+                "created_by": None,
+                "installation_id": None,
+            }
+            for _ in range(2)
+        ]
+        inventory_crud.insert_ledger_rows(s, rows)
+        inventory_crud.add_to_balances(
+            s, [{"b_id": row.id, "delta": -10, "updated_at": stock.utcnow()}]
+        )
+    with kit.store.reader() as s:
+        report = stock.verify(s)
+        assert report.mismatches == [] and report.negatives == 0
+        assert not report.ok
+        breaks = [(b.entry_id, b.expected_before, b.recorded_before) for b in report.chain_breaks]
+        assert breaks == [(rows[1]["id"], 15, 20)]

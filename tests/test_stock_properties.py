@@ -82,6 +82,7 @@ class StockMachine(RuleBasedStateMachine):
                     "to_location_id": self.locations[dst],
                     "product_id": self.products[prod],
                     "quantity": qty,
+                    "reason": "restock",
                 },
             ),
             {(src, prod): -qty, (dst, prod): qty},

@@ -22,6 +22,7 @@ def test_every_connection_is_tuned(tmp_path):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+            assert conn.execute(text("PRAGMA recursive_triggers")).scalar() == 1
     finally:
         store.close()
 
@@ -51,6 +52,22 @@ def test_the_rolling_set_keeps_the_newest(tmp_path):
     ]
     kept = backup.list_backups(settings.backup_dir)
     assert kept == sorted(made[-3:], reverse=True)
+
+
+def test_an_unchanged_store_gets_no_second_copy_so_failures_rotate_nothing_out(tmp_path):
+    settings = load_settings(tmp_path)
+    open_store(settings, auto_backup=False).close()
+    good = backup.rolling_backup(
+        settings.store_path, settings.backup_dir, keep=3, label="before-restore"
+    )
+    again = [
+        backup.rolling_backup(
+            settings.store_path, settings.backup_dir, keep=3, label="before-migration-0002"
+        )
+        for _ in range(8)
+    ]
+    assert len(set(again)) == 1
+    assert good in backup.list_backups(settings.backup_dir)
 
 
 def test_a_store_is_backed_up_before_a_migration_changes_it(tmp_path):

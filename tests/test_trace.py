@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
+from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.core.errors import DomainError, NotFound
 from hom.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
 from hom.services import orders, production, trace
@@ -17,7 +18,7 @@ from tests.utils.builders import add_location, add_product, add_site
 from tests.utils.order_builders import Chain, make_chain
 
 P, S, T = OrderLevel.PRIMARY, OrderLevel.SECONDARY, OrderLevel.TERTIARY
-TODAY = date.today()
+TODAY = today_in(DEFAULT_TIME_ZONE)  # the sites' calendar (India), not the machine's
 YESTERDAY = TODAY - timedelta(days=1)
 
 

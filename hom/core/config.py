@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     backups_kept: int = 7
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    import_max_bytes: int = 64 * 1024 * 1024  # the most a CSV import reads (HOM_IMPORT_MAX_BYTES)
 
     @property
     def store_path(self) -> Path:

@@ -132,16 +132,35 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
-    config = alembic_config(engine)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    _run(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step, revision: str) -> None:
+    """Run ``step`` in one transaction. On SQLite, foreign keys are off while it runs (a batch
+    operation drops and re-creates a table that other tables' rows point at) and checked in
+    full before the commit: a migration that broke a reference is rolled back."""
     config = alembic_config(engine)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # a PRAGMA that changes nothing inside a transaction: set it before BEGIN
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                step(config, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"the migration left {len(broken)} broken references, first: "
+                            f"{broken[0]}; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

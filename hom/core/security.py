@@ -29,3 +29,14 @@ def needs_rehash(stored_hash: str) -> bool:
         return _hasher.check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
+
+
+_dummy: list[str] = []
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password, checked for an unknown user so that the answer takes as long
+    as for a real one (made once per process)."""
+    if not _dummy:
+        _dummy.append(_hasher.hash("no user has this password"))
+    return _dummy[0]

@@ -14,13 +14,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hom.core import backup, migrate
+from hom.core import lock as store_lock
 from hom.core.config import Settings
-from hom.core.database import make_engine, make_session_factory, unit_of_work, writer
+from hom.core.database import is_locked, make_engine, make_session_factory, unit_of_work, writer
+from hom.core.errors import DomainError, StoreBusy
 
 log = logging.getLogger(__name__)
+
+
+class StoreDamaged(DomainError):
+    """The store file is not a database SQLite can read, or it is damaged."""
+
+    code = "store_damaged"
+
+
+_DAMAGE = ("malformed", "not a database", "disk i/o error", "database corrupt", "unable to open")
+
+
+def is_damage_error(exc: BaseException) -> bool:
+    """True for SQLite's errors about a damaged or foreign file (not constraint violations)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(marker in text for marker in _DAMAGE)
+
+
+def _damaged(settings: Settings, exc: BaseException) -> StoreDamaged:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return StoreDamaged(
+        f"{settings.store_path} cannot be read ({reason}): it is damaged or not a HOM store; "
+        "restore a backup with 'hom-desktop restore FILE --yes'",
+        field="store",
+    )
 
 
 @dataclass(frozen=True)
@@ -46,24 +73,52 @@ class Store:
     sessions: sessionmaker[Session]  # read transactions
     writer_sessions: sessionmaker[Session]  # write transactions (take the write lock at BEGIN)
     upgraded: Upgrade | None = None  # set when this open migrated an older store
+    lock: store_lock.StoreLock | None = None  # held while open, so a restore can refuse and say who
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[Session]:
         """One user action: one session, one transaction, holding SQLite's write lock from the
         start so what it reads cannot change before it writes. ``wait_ms`` bounds the wait for
         that lock (else the settings' busy timeout); past it SQLite says "database is locked"
-        before anything of the action has run (``AppSession.run_action`` waits in steps)."""
+        before anything of the action has run (``AppSession.run_action`` waits in steps).
+
+        Without ``wait_ms``, a lock kept past the busy timeout is raised as ``StoreBusy``
+        naming the program that keeps it (nothing of this transaction was written).
+        """
         factory = self.writer_sessions
         if wait_ms is not None:
             factory = make_session_factory(writer(self.engine, wait_ms=wait_ms))
-        with unit_of_work(factory) as session:
-            yield session
+        try:
+            with unit_of_work(factory) as session:
+                yield session
+        except DatabaseError as exc:
+            if is_locked(exc) and wait_ms is None:
+                raise self.busy_error() from exc
+            if is_damage_error(exc):
+                raise _damaged(self.settings, exc) from exc
+            raise
+
+    def busy_error(self) -> StoreBusy:
+        """``StoreBusy`` saying which program keeps the write lock (from the lock notes)."""
+        mine = self.lock.mine_path if self.lock else None
+        who = store_lock.describe_holders(self.settings.store_path, exclude=mine)
+        seconds = self.settings.busy_timeout_ms / 1000
+        return StoreBusy(
+            f"the store is busy: {who} kept it locked for writing for more than {seconds:g} s; "
+            "nothing was written, try again when it has finished",
+            field="store",
+        )
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
         """A session for reading only (nothing it does is committed)."""
-        with self.sessions() as session:
-            yield session
+        try:
+            with self.sessions() as session:
+                yield session
+        except DatabaseError as exc:
+            if not is_damage_error(exc):
+                raise
+            raise _damaged(self.settings, exc) from exc
 
     def backup_if_due(self) -> Path | None:
         """The daily rolling backup, when none was taken in the last day (the GUI runs this in
@@ -100,6 +155,8 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_store(
@@ -119,11 +176,88 @@ def open_store(
     connection could change it; an older one is backed up, then migrated (``Store.upgraded``).
     A store file that is not where its installation recorded it (copied to another PC or
     folder, or put back by hand) starts a new change-log epoch here (``hom.sync.identity``).
+
+    While open, the store holds its lock (``hom.core.lock``): opening is refused with
+    ``StoreInUse`` while a restore runs. A file SQLite cannot read is refused with
+    ``StoreDamaged``, a migration kept waiting by another writer with ``StoreBusy``.
     """
+    held = store_lock.hold(settings.store_path)
+    try:
+        store = _open(
+            settings,
+            auto_backup=auto_backup,
+            daily_backup=daily_backup,
+            check_identity=check_identity,
+            held=held,
+        )
+    except BaseException:
+        held.release()
+        raise
+    return store
+
+
+def _open(
+    settings: Settings,
+    *,
+    auto_backup: bool,
+    daily_backup: bool,
+    check_identity: bool,
+    held: store_lock.StoreLock,
+) -> Store:
+    if settings.store_path.exists() and not settings.store_path.is_file():
+        raise StoreDamaged(
+            f"{settings.store_path} cannot be read (it is a folder, not a store file): move it "
+            "away, then restore a backup with 'hom-desktop restore FILE --yes'",
+            field="store",
+        )
     existed = settings.store_path.exists() and settings.store_path.stat().st_size > 0
     if existed:
-        migrate.refuse_newer(settings.store_path)
+        try:
+            migrate.refuse_newer(settings.store_path)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(settings, exc) from exc
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.busy_timeout_ms)
+    try:
+        upgraded = _prepare(
+            settings, engine, existed=existed, auto_backup=auto_backup, daily_backup=daily_backup
+        )
+    except DatabaseError as exc:
+        engine.dispose()
+        if is_locked(exc):
+            raise StoreBusy(
+                "the store is busy: "
+                f"{store_lock.describe_holders(settings.store_path, exclude=held.mine_path)} "
+                "is writing to it; try again when it has finished",
+                field="store",
+            ) from exc
+        raise _damaged(settings, exc) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    store = Store(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        writer_sessions=make_session_factory(writer(engine)),
+        upgraded=upgraded,
+        lock=held,
+    )
+    if check_identity and existed:
+        from hom.sync import identity  # the domain's rule; imported late (it needs the models)
+
+        try:
+            with store.transaction() as session:
+                identity.check_store_file(session, path=settings.store_path)
+        except BaseException:
+            engine.dispose()
+            raise
+    return store
+
+
+def _prepare(
+    settings: Settings, engine: Engine, *, existed: bool, auto_backup: bool, daily_backup: bool
+) -> Upgrade | None:
+    """Bring the store's schema to the head (backed up first), or take the daily backup."""
     upgraded = None
     if existed:
         current = migrate.current_revision(engine)
@@ -147,16 +281,4 @@ def open_store(
             )
     else:
         migrate.upgrade(engine)
-    store = Store(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        writer_sessions=make_session_factory(writer(engine)),
-        upgraded=upgraded,
-    )
-    if check_identity and existed:
-        from hom.sync import identity  # the domain's rule; imported late (it needs the models)
-
-        with store.transaction() as session:
-            identity.check_store_file(session, path=settings.store_path)
-    return store
+    return upgraded

@@ -3,7 +3,10 @@
 SQLAlchemy's executemany spends most of its time building and converting each row's parameters
 one value at a time. Here the column types' bind processors are looked up once, applied in a
 tight loop, and the rows handed to the DBAPI ``executemany`` of the statement SQLAlchemy compiled.
-Values are converted exactly as SQLAlchemy would, so the rows read back identically.
+Values are converted exactly as SQLAlchemy would, so the rows read back identically. On
+PostgreSQL a larger set of rows goes through ``COPY ... FROM STDIN`` on the same connection (and
+transaction) instead: psycopg adapts the same converted values, many times faster than
+``executemany``.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from typing import Any
 from sqlalchemy import Dialect, Table, insert
 from sqlalchemy.orm import Session
 
+#: From this many rows on, PostgreSQL inserts use COPY.
+COPY_MIN_ROWS = 50
+
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    copy_sql: str
     positional: bool
     order: list[str]
     processors: list[Callable[[Any], Any] | None]
@@ -37,8 +44,11 @@ def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
         compiled = insert(table).values({n: None for n in names}).compile(dialect=dialect)
         # The order in which the compiled statement expects its parameters.
         order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+        quote = dialect.identifier_preparer.quote
         plan = _Plan(
             sql=compiled.string,
+            copy_sql=f"COPY {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(n) for n in order)}) FROM STDIN",
             positional=bool(compiled.positional),
             order=order,
             processors=[table.c[name].type._cached_bind_processor(dialect) for name in order],
@@ -65,6 +75,12 @@ def insert_rows(
         _converted([row[name] for row in rows], proc)
         for name, proc in zip(plan.order, plan.processors, strict=True)
     ]
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(plan.copy_sql) as copy:
+            for values in zip(*columns, strict=True):
+                copy.write_row(values)
+        return rows
     if plan.positional:
         params: list[Any] = list(zip(*columns, strict=True))
     else:
@@ -105,3 +121,15 @@ def _default_maker(table: Table, name: str) -> Callable[[], Any]:
     if default.is_callable:
         return lambda: default.arg(None)  # SQLAlchemy wraps zero-argument callables for a context
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")
+
+
+def insert_model_rows(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+) -> Sequence[dict[str, Any]]:
+    """``insert_rows`` for a model's table, with the values its ORM events would have added
+    (the folded search and sort keys of ``SearchableMixin``) computed here, since a bulk insert
+    runs no ORM event."""
+    keys_of = getattr(model, "text_keys_of", None)
+    if keys_of is not None:
+        rows = [{**row, **keys_of(row)} for row in rows]
+    return insert_rows(session, model.__table__, rows)

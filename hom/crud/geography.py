@@ -45,7 +45,9 @@ def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, GeoN
 def children(session: Session, parent_id: uuid.UUID | None) -> list[GeoNode]:
     """The nodes directly under ``parent_id`` (the zones when None), by name."""
     cond = GeoNode.parent_id.is_(None) if parent_id is None else GeoNode.parent_id == parent_id
-    return list(session.scalars(select(GeoNode).where(cond).order_by(GeoNode.name_key)))
+    return list(
+        session.scalars(select(GeoNode).where(cond).order_by(GeoNode.sort_key, GeoNode.code))
+    )
 
 
 def _tree_columns() -> tuple[Any, ...]:
@@ -202,7 +204,7 @@ def sibling_keys(
 def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many nodes from column values (each with its ``id``; parents before children)
     in one statement."""
-    return bulk.insert_rows(session, GeoNode.__table__, rows)
+    return bulk.insert_model_rows(session, GeoNode, rows)
 
 
 def add(session: Session, node: GeoNode) -> GeoNode:

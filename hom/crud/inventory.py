@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from hom.core.ids import new_id
 from hom.crud import bulk
 from hom.models.enums import VoucherType
 from hom.models.inventory import StockBalance, StockLedgerEntry
@@ -38,8 +39,15 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
-def balances_for_keys(session: Session, keys: Iterable[BalanceKey]) -> dict[BalanceKey, BalanceRow]:
-    """The balance rows that exist for ``keys`` (missing keys mean zero stock)."""
+def balances_for_keys(
+    session: Session, keys: Iterable[BalanceKey], *, for_update: bool = False
+) -> dict[BalanceKey, BalanceRow]:
+    """The balance rows that exist for ``keys`` (missing keys mean zero stock).
+
+    ``for_update`` locks the rows until the transaction ends (``SELECT ... FOR UPDATE``, in key
+    order so two writers never deadlock): on PostgreSQL a second writer of the same balance
+    waits, then reads the first one's result. SQLite's BEGIN IMMEDIATE already serialises
+    writers, and its dialect leaves the clause out."""
     found: dict[BalanceKey, BalanceRow] = {}
     pairs = sorted({(loc, prod) for loc, prod, _ in keys})
     cols = (
@@ -53,6 +61,8 @@ def balances_for_keys(session: Session, keys: Iterable[BalanceKey]) -> dict[Bala
         stmt = select(*cols).where(
             tuple_(StockBalance.location_id, StockBalance.product_id).in_(chunk)
         )
+        if for_update:
+            stmt = stmt.order_by(StockBalance.id).with_for_update()
         for loc, prod, batch, bid, qty in session.execute(stmt):
             found[(loc, prod, batch)] = BalanceRow(bid, qty)
     return found
@@ -300,6 +310,52 @@ def balance_mismatches(
     return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
 
 
+@dataclass(frozen=True)
+class ChainBreak:
+    """A ledger entry whose balance before it is not its predecessor's ``balance_after``."""
+
+    entry_id: uuid.UUID
+    location_id: uuid.UUID
+    product_id: uuid.UUID
+    batch_id: uuid.UUID | None
+    expected_before: int  # the previous entry's balance_after (0 for the first)
+    recorded_before: int  # balance_after - quantity of this entry
+
+
+def balance_chain_breaks(session: Session, *, limit: int = 1000) -> list[ChainBreak]:
+    """Entries, in posting order per (location, product, batch), whose ``balance_after`` minus
+    their quantity differs from the previous entry's ``balance_after``. One window-function pass
+    (SQLite 3.25+ and PostgreSQL); two concurrent posts that both wrote 15 from 20 show here even
+    when the sums agree."""
+    e = StockLedgerEntry
+    previous = func.lag(e.balance_after).over(
+        partition_by=(e.location_id, e.product_id, e.batch_id), order_by=(e.created_at, e.id)
+    )
+    chain = select(
+        e.id,
+        e.location_id,
+        e.product_id,
+        e.batch_id,
+        e.quantity,
+        e.balance_after,
+        func.coalesce(previous, 0).label("expected"),
+    ).subquery()
+    before = chain.c.balance_after - chain.c.quantity
+    stmt = (
+        select(
+            chain.c.id,
+            chain.c.location_id,
+            chain.c.product_id,
+            chain.c.batch_id,
+            chain.c.expected,
+            before,
+        )
+        .where(before != chain.c.expected)
+        .limit(limit)
+    )
+    return [ChainBreak(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in session.execute(stmt)]
+
+
 def counts(session: Session) -> tuple[int, int]:
     """(ledger entries, balance rows)."""
     n_ledger = session.scalar(select(func.count()).select_from(StockLedgerEntry)) or 0
@@ -312,18 +368,59 @@ def negative_balance_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def batches_on_hand_fefo(
+def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
-) -> list[tuple[uuid.UUID | None, int, date | None]]:
-    """(batch, quantity, expires_on) with stock at a location, first expiry first, undated last."""
+) -> list[tuple[uuid.UUID | None, int, Batch | None]]:
+    """(batch id, quantity, batch) with stock at a location, in no particular order: the stock
+    service orders them by its one first-expiry-first rule."""
     stmt = (
-        select(StockBalance.batch_id, StockBalance.quantity, Batch.expires_on)
+        select(StockBalance.batch_id, StockBalance.quantity, Batch)
         .outerjoin(Batch, Batch.id == StockBalance.batch_id)
         .where(
             StockBalance.location_id == location_id,
             StockBalance.product_id == product_id,
             StockBalance.quantity > 0,
         )
-        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
     )
-    return [(b, int(q), e) for b, q, e in session.execute(stmt)]
+    return [(b, int(q), batch) for b, q, batch in session.execute(stmt)]
+
+
+def ledger_ids_present(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are already ledger entries (a sync applier skips those)."""
+    wanted = list(set(ids))
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(wanted):
+        found.update(
+            session.scalars(select(StockLedgerEntry.id).where(StockLedgerEntry.id.in_(chunk)))
+        )
+    return found
+
+
+def write_balances(
+    session: Session,
+    *,
+    existing: dict[BalanceKey, BalanceRow],
+    running: dict[BalanceKey, int],
+    at: datetime,
+) -> None:
+    """Bring the balance rows of ``running``'s keys to its quantities: relative updates of the
+    rows that exist (``existing``, as read before the change) and inserts of new keys."""
+    updates = [
+        {"b_id": existing[k].id, "delta": q - existing[k].quantity, "updated_at": at}
+        for k, q in running.items()
+        if k in existing and existing[k].quantity != q
+    ]
+    inserts = [
+        {
+            "id": new_id(),
+            "location_id": k[0],
+            "product_id": k[1],
+            "batch_id": k[2],
+            "quantity": q,
+            "updated_at": at,
+        }
+        for k, q in running.items()
+        if k not in existing
+    ]
+    add_to_balances(session, updates)
+    insert_balances(session, inserts)

@@ -16,6 +16,7 @@ from sqlalchemy import RowMapping, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hom.crud import lookup
+from hom.crud import search as search_crud
 from hom.models.enums import OrderStatus
 from hom.models.party import Party
 
@@ -74,11 +75,11 @@ def _filtered(model: type[Any], query: OrderQuery, columns: Sequence[Any]) -> Se
         stmt = stmt.where(model.order_date <= query.until)
     if query.site_ids is not None:
         stmt = stmt.where(model.site_id.in_(list(query.site_ids)))
-    term = query.search.strip().lower()
-    if term:
-        texts = [model.number, Party.code, Party.name]
-        texts += [getattr(model, f) for f in query.search_fields]
-        stmt = stmt.where(or_(*(func.lower(t).contains(term, autoescape=True) for t in texts)))
+    texts = [func.lower(model.number), Party.search_key]
+    texts += [func.lower(getattr(model, f)) for f in query.search_fields]
+    words = search_crud.all_words(query.search, *texts)
+    if words is not None:
+        stmt = stmt.where(words)
     return stmt
 
 
@@ -103,7 +104,7 @@ def page_rows(
     key = sort.lstrip("-")
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
-    sort_col = Party.name if key == "counterparty" else getattr(model, key)
+    sort_col = Party.sort_key if key == "counterparty" else getattr(model, key)
     columns = [
         model.id,
         literal(level).label("level"),

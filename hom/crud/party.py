@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hom.crud import bulk, lookup
 from hom.crud import geography as geo_crud
-from hom.crud.lookup import like_contains
+from hom.crud import search as search_crud
 from hom.models.enums import PartyKind
 from hom.models.geography import GeoNode
 from hom.models.party import Party
@@ -20,7 +20,7 @@ _CHUNK = 400
 
 SORT_COLUMNS: dict[str, Any] = {
     "code": Party.code,
-    "name": func.lower(Party.name),
+    "name": Party.sort_key,
     "kind": Party.kind,
     "active": Party.active,
     "phone": Party.phone,
@@ -66,15 +66,9 @@ def _filtered(
         stmt = stmt.where(Party.territory_id.in_(select(down.c.id)))
     if active is not None:
         stmt = stmt.where(Party.active == active)
-    text = search.strip().lower()
-    if text:
-        pattern = like_contains(text)
-        stmt = stmt.where(
-            or_(
-                func.lower(Party.code).like(pattern, escape="\\"),
-                func.lower(Party.name).like(pattern, escape="\\"),
-            )
-        )
+    words = search_crud.all_words(search, Party.search_key)
+    if words is not None:
+        stmt = stmt.where(words)
     return stmt
 
 
@@ -133,7 +127,7 @@ def export_rows(session: Session) -> list[tuple[Party, str, str | None]]:
 def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many parties from column values (each with its ``id``; distributors before the
     retailers naming them) in one statement."""
-    return bulk.insert_rows(session, Party.__table__, rows)
+    return bulk.insert_model_rows(session, Party, rows)
 
 
 def add(session: Session, party: Party) -> Party:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hom.crud import bulk, lookup
+from hom.crud import search as search_crud
 from hom.models.inventory import StockBalance
 from hom.models.product import Product
 
@@ -17,7 +18,7 @@ _CHUNK = 400
 
 SORT_COLUMNS: dict[str, Any] = {
     "sku": Product.sku_key,
-    "name": func.lower(Product.name),
+    "name": Product.sort_key,
     "category": func.lower(Product.category),
     "brand": func.lower(Product.brand),
     "mrp": Product.mrp,
@@ -28,10 +29,6 @@ SORT_COLUMNS: dict[str, Any] = {
     "active": Product.active,
     "created_at": Product.created_at,
 }
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get(session: Session, product_id: uuid.UUID) -> Product | None:
@@ -66,19 +63,13 @@ def add(session: Session, product: Product) -> Product:
 def add_rows(session: Session, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """Insert many products from column values (each with its ``id``) in one statement: an
     import's thousands of rows without building an ORM object for each."""
-    return bulk.insert_rows(session, Product.__table__, rows)
+    return bulk.insert_model_rows(session, Product, rows)
 
 
 def _filtered(stmt: Select, *, search: str, active: bool | None, category: str | None) -> Select:
-    text = search.strip().lower()
-    if text:
-        pattern = f"%{_escape_like(text)}%"
-        stmt = stmt.where(
-            or_(
-                Product.sku_key.like(pattern, escape="\\"),
-                func.lower(Product.name).like(pattern, escape="\\"),
-            )
-        )
+    words = search_crud.all_words(search, Product.search_key)
+    if words is not None:
+        stmt = stmt.where(words)
     if active is not None:
         stmt = stmt.where(Product.active == active)
     if category is not None:
@@ -115,13 +106,14 @@ def count(
 
 
 def complete(session: Session, text: str, *, limit: int = 20) -> list[Product]:
-    """Active products whose SKU starts with ``text`` or whose name contains it; SKU hits first."""
-    needle = _escape_like(text.strip().lower())
+    """Active products whose SKU starts with ``text`` or whose SKU and name hold all its words;
+    SKU hits first."""
+    needle = search_crud.escape_like(text.strip().lower())
     sku_prefix = Product.sku_key.like(f"{needle}%", escape="\\")
-    name_has = func.lower(Product.name).like(f"%{needle}%", escape="\\")
+    words = search_crud.all_words(text, Product.search_key)
     stmt = (
         select(Product)
-        .where(Product.active.is_(True), or_(sku_prefix, name_has))
+        .where(Product.active.is_(True), sku_prefix if words is None else or_(sku_prefix, words))
         .order_by(case((sku_prefix, 0), else_=1), Product.sku_key)
         .limit(limit)
     )

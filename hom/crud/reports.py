@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from hom.crud import search as search_crud
 from hom.models.enums import LocationKind
 from hom.models.inventory import StockBalance
 from hom.models.product import Product
+from hom.models.production import Batch
 from hom.models.site import StockLocation
 
 STOCK_SORT_KEYS = ("location", "sku", "product", "quantity", "reorder_level")
@@ -36,6 +38,10 @@ def _stock_select(
     watched_kinds: Sequence[LocationKind],
 ) -> tuple[Select[Any], Any]:
     qty = func.sum(StockBalance.quantity).label("quantity")
+    held = StockBalance.quantity > 0
+    batches = func.sum(case((and_(held, StockBalance.batch_id.is_not(None)), 1), else_=0))
+    first_expiry = func.min(case((held, Batch.expires_on), else_=None))
+    one_batch = func.min(case((held, Batch.code), else_=None))
     # The reorder level applies at the kinds of location the caller watches; elsewhere it is 0.
     level = case(
         (StockLocation.kind.in_(list(watched_kinds)), Product.reorder_level), else_=0
@@ -51,10 +57,14 @@ def _stock_select(
             Product.unit,
             level,
             qty,
+            batches.label("batches"),
+            first_expiry.label("first_expiry"),
+            one_batch.label("first_batch"),
         )
         .select_from(StockBalance)
         .join(Product, Product.id == StockBalance.product_id)
         .join(StockLocation, StockLocation.id == StockBalance.location_id)
+        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
         .group_by(StockLocation.id, Product.id)
     )
     if location_ids is not None:
@@ -65,7 +75,7 @@ def _stock_select(
         stmt = stmt.where(
             or_(
                 Product.sku_key.like(like_pattern(search, anywhere=False), escape="\\"),
-                func.lower(Product.name).like(like_pattern(search, anywhere=True), escape="\\"),
+                search_crud.all_words(search, Product.search_key),
             )
         )
     # A zero row still matters when the product has a reorder level: it is the lowest stock.
@@ -88,7 +98,8 @@ def stock_rows(
     offset: int = 0,
     watched_kinds: Sequence[LocationKind] = (),
 ) -> list[tuple[Any, ...]]:
-    """(location id, code, name, product id, sku, name, unit, reorder level, quantity) rows."""
+    """(location id, code, name, product id, sku, name, unit, reorder level, quantity, batches
+    in stock, their first expiry, the lowest batch code) rows."""
     stmt, qty = _stock_select(
         location_ids=location_ids,
         site_id=site_id,
@@ -99,7 +110,7 @@ def stock_rows(
     sort_columns = {
         "location": StockLocation.code,
         "sku": Product.sku_key,
-        "product": func.lower(Product.name),
+        "product": Product.sort_key,
         "quantity": qty,
         "reorder_level": stmt.selected_columns.reorder_level,
     }
@@ -147,13 +158,31 @@ def product_choices(
     SKU matches come first: a clerk typing a code wants that product at the top.
     """
     sku_match = Product.sku_key.like(like_pattern(search, anywhere=False), escape="\\")
-    name_match = func.lower(Product.name).like(like_pattern(search, anywhere=True), escape="\\")
+    name_match = search_crud.all_words(search, Product.search_key)
     stmt = select(Product.id, Product.sku, Product.name)
-    if search.strip():
+    if name_match is not None:
         stmt = stmt.where(or_(sku_match, name_match))
     if active_only:
         stmt = stmt.where(Product.active.is_(True))
-    rank = case((sku_match, 0), else_=1) if search.strip() else None
+    rank = case((sku_match, 0), else_=1) if name_match is not None else None
     order = [rank] if rank is not None else []
     stmt = stmt.order_by(*order, Product.sku_key).limit(limit)
     return [(pid, sku, name) for pid, sku, name in session.execute(stmt)]
+
+
+def batches_in_stock(
+    session: Session, *, product_id: uuid.UUID, location_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, Any, int]]:
+    """(batch id, code, expires on, quantity) of the product's batches held at the location,
+    first expiry first (a batch without an expiry date last)."""
+    stmt = (
+        select(Batch.id, Batch.code, Batch.expires_on, StockBalance.quantity)
+        .join(StockBalance, StockBalance.batch_id == Batch.id)
+        .where(
+            StockBalance.product_id == product_id,
+            StockBalance.location_id == location_id,
+            StockBalance.quantity > 0,
+        )
+        .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.code)
+    )
+    return [(i, c, e, int(q)) for i, c, e, q in session.execute(stmt)]

@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hom.crud import lookup
@@ -82,14 +84,25 @@ def add_installation(session: Session, installation: Installation) -> Installati
 
 def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, year: int) -> int:
     """Increment and return the site's counter for ``doc_type`` in ``year`` (within the caller's
-    transaction, so a rolled-back order does not burn a number)."""
-    seq = session.get(DocumentSequence, (site_id, doc_type, year))
-    if seq is None:
-        seq = DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=0)
-        session.add(seq)
-    seq.last_value += 1
-    session.flush()
-    return seq.last_value
+    transaction, so a rolled-back order does not burn a number).
+
+    One atomic statement (an upsert that adds one and returns the new value): on PostgreSQL the
+    row stays locked until the caller's transaction ends, so two concurrent orders can never
+    read the same last value and issue the same number.
+    """
+    table = DocumentSequence.__table__
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    stmt = (
+        insert(table)
+        .values(site_id=site_id, doc_type=doc_type, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.site_id, table.c.doc_type, table.c.year],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def document_sequences(session: Session) -> list[DocumentSequence]:
@@ -100,7 +113,8 @@ def raise_document_sequence(
     session: Session, *, site_id: uuid.UUID, doc_type: str, year: int, at_least: int
 ) -> None:
     """Set a counter to ``at_least`` unless it is already there (never lowered)."""
-    seq = session.get(DocumentSequence, (site_id, doc_type, year))
+    # populate_existing: the counter may have moved by a Core upsert since the session read it.
+    seq = session.get(DocumentSequence, (site_id, doc_type, year), populate_existing=True)
     if seq is None:
         session.add(
             DocumentSequence(site_id=site_id, doc_type=doc_type, year=year, last_value=at_least)
@@ -108,3 +122,27 @@ def raise_document_sequence(
     elif seq.last_value < at_least:
         seq.last_value = at_least
     session.flush()
+
+
+def site_ids_in_geography(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The sites placed at any of ``node_ids`` (a manager's subtree)."""
+    ids = list(node_ids)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 400):
+        stmt = select(Site.id).where(Site.geo_node_id.in_(ids[start : start + 400]))
+        found.update(session.scalars(stmt))
+    return found
+
+
+def location_ids_of_sites(session: Session, site_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    ids = list(site_ids)
+    found: list[uuid.UUID] = []
+    for start in range(0, len(ids), 400):
+        stmt = select(StockLocation.id).where(StockLocation.site_id.in_(ids[start : start + 400]))
+        found.extend(session.scalars(stmt))
+    return found
+
+
+def site_of_party(session: Session, party_id: uuid.UUID) -> uuid.UUID | None:
+    """The site whose premises belong to a party (a distributor's own site), if any."""
+    return session.scalar(select(Site.id).where(Site.party_id == party_id).limit(1))

@@ -31,8 +31,14 @@ def list_users(
     return list(session.scalars(stmt))
 
 
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0
+def count_users(session: Session, *, search: str = "") -> int:
+    stmt = select(func.count()).select_from(User)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        stmt = stmt.where(
+            or_(User.username_key.like(pattern), func.lower(User.full_name).like(pattern))
+        )
+    return session.scalar(stmt) or 0
 
 
 def add(session: Session, user: User) -> User:

@@ -73,12 +73,15 @@ class OrderLevel(StrEnum):
         return self.value[0].upper()
 
 
-def enum_column(enum_cls: type[StrEnum]) -> SAEnum:
-    """A portable string column holding the enum's values (no native ENUM type, no CHECK)."""
+def enum_column(enum_cls: type[StrEnum], name: str) -> SAEnum:
+    """A portable string column holding the enum's values: no native ENUM type, and a CHECK
+    named ``ck_<table>_<name>`` (``name`` is the column's name) refusing any other value, so a
+    program writing past the services cannot store a status the domain does not know."""
     return SAEnum(
         enum_cls,
         native_enum=False,
-        create_constraint=False,
+        create_constraint=True,
+        name=name,
         length=24,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,

@@ -11,10 +11,11 @@ import uuid
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hom.models.base import Base, SyncedMixin
+from hom.models.base import Base, SearchableMixin, SyncedMixin
 
 
-class GeoNode(SyncedMixin, Base):
+class GeoNode(SearchableMixin, SyncedMixin, Base):
+    __search_fields__ = ("code", "name")
     __tablename__ = "geo_nodes"
     __table_args__ = (Index("uq_geo_nodes_sibling_name", "parent_id", "name_key", unique=True),)
 

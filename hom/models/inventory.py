@@ -23,6 +23,14 @@ class StockLedgerEntry(IdMixin, OriginMixin, Base):
         Index("ix_stock_ledger_location_product", "location_id", "product_id", "created_at"),
         # The ledger view's order (newest first, id breaking ties) straight off the index.
         Index("ix_stock_ledger_location_created", "location_id", "created_at", "id"),
+        # The dashboard's outflow per location over a period, answered from the index alone.
+        Index(
+            "ix_stock_ledger_voucher_created",
+            "voucher_type",
+            "created_at",
+            "location_id",
+            "quantity",
+        ),
     )
 
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
@@ -32,7 +40,7 @@ class StockLedgerEntry(IdMixin, OriginMixin, Base):
     )
     quantity: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
-    voucher_type: Mapped[VoucherType] = mapped_column(enum_column(VoucherType))
+    voucher_type: Mapped[VoucherType] = mapped_column(enum_column(VoucherType, "voucher_type"))
     voucher_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     voucher_no: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(String(200), default="")

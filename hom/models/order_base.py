@@ -22,7 +22,7 @@ class OrderHeaderMixin(SyncedMixin):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
     order_date: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus), index=True)
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, "status"), index=True)
     total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     notes: Mapped[str] = mapped_column(String(500), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -7,14 +7,15 @@ import uuid
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hom.models.base import Base, SyncedMixin
+from hom.models.base import Base, SearchableMixin, SyncedMixin
 from hom.models.enums import PartyKind, enum_column
 
 
-class Party(SyncedMixin, Base):
+class Party(SearchableMixin, SyncedMixin, Base):
+    __search_fields__ = ("code", "name")
     __tablename__ = "parties"
 
-    kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind), index=True)
+    kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind, "kind"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     territory_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("geo_nodes.id"), index=True)

@@ -7,10 +7,11 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hom.models.base import Base, Money, SyncedMixin
+from hom.models.base import Base, Money, SearchableMixin, SyncedMixin
 
 
-class Product(SyncedMixin, Base):
+class Product(SearchableMixin, SyncedMixin, Base):
+    __search_fields__ = ("sku", "name")
     __tablename__ = "products"
 
     sku: Mapped[str] = mapped_column(String(40))

@@ -34,7 +34,7 @@ class ProductionLog(SyncedMixin, Base):
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
     production_date: Mapped[date] = mapped_column(Date)
-    shift: Mapped[Shift] = mapped_column(enum_column(Shift))
+    shift: Mapped[Shift] = mapped_column(enum_column(Shift, "shift"))
     product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"), index=True)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("batches.id"), index=True, default=None

@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hom.core.clock import DEFAULT_TIME_ZONE
 from hom.models.base import Base, SyncedMixin
 from hom.models.enums import LocationKind, SiteKind, enum_column
 
@@ -20,10 +21,14 @@ class Site(SyncedMixin, Base):
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[SiteKind] = mapped_column(enum_column(SiteKind))
+    kind: Mapped[SiteKind] = mapped_column(enum_column(SiteKind, "kind"))
     geo_node_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("geo_nodes.id"), default=None)
     party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The IANA zone of the site's calendar: its "today", business dates and back-dated entries.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
 
 
 class StockLocation(SyncedMixin, Base):
@@ -32,7 +37,7 @@ class StockLocation(SyncedMixin, Base):
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[LocationKind] = mapped_column(enum_column(LocationKind))
+    kind: Mapped[LocationKind] = mapped_column(enum_column(LocationKind, "kind"))
     party_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("parties.id"), index=True, default=None
     )

@@ -19,7 +19,7 @@ class TransferCreate(Schema):
     product_id: uuid.UUID
     batch_id: uuid.UUID | None = None
     quantity: int = Field(gt=0, le=MAX_QUANTITY, description="units moved, more than zero")
-    reason: str = Field(default="", max_length=200)
+    reason: str = Field(min_length=3, max_length=200, description="why the stock moves")
 
     @model_validator(mode="after")
     def _distinct_locations(self) -> TransferCreate:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from hom.core import text
 from hom.models.enums import PartyKind
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 from hom.schemas.site import check_code
@@ -34,7 +35,7 @@ def _not_cleared(value: Any) -> Any:
 
 PartyName = Annotated[str, Field(min_length=1, max_length=160)]
 Phone = Annotated[str, Field(max_length=32)]
-Address = Annotated[str, Field(max_length=300)]
+Address = Annotated[str, Field(max_length=300), text.MULTILINE]
 
 
 class PartyCreate(Schema):

@@ -7,6 +7,7 @@ import uuid
 
 from pydantic import Field, field_validator
 
+from hom.core.clock import DEFAULT_TIME_ZONE, zone
 from hom.models.enums import LocationKind, SiteKind
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
 
@@ -27,8 +28,16 @@ class SiteCreate(Schema):
     kind: SiteKind
     geo_node_id: uuid.UUID | None = None
     party_id: uuid.UUID | None = None
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
 
     _code = field_validator("code")(check_code)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        value = value.strip()
+        zone(value)  # refuses an unknown name with what to write instead
+        return value
 
 
 class LocationCreate(Schema):
@@ -49,6 +58,7 @@ class SitePublic(PublicSchema):
     geo_node_id: uuid.UUID | None
     party_id: uuid.UUID | None
     active: bool
+    time_zone: str
 
 
 class LocationPublic(PublicSchema):
@@ -68,6 +78,7 @@ class SiteSync(SyncedRowSync):
     geo_node_id: uuid.UUID | None = None
     party_id: uuid.UUID | None = None
     active: bool
+    time_zone: str = DEFAULT_TIME_ZONE  # the site's calendar, the same on every installation
 
 
 class StockLocationSync(SyncedRowSync):

@@ -79,6 +79,9 @@ class PushRequest(WireModel):
     installation_id: uuid.UUID
     epoch: int = Field(ge=1)
     items: list[ChangeItem] = Field(min_length=1, max_length=MAX_PUSH_ITEMS)
+    #: When the device sent the batch, by its own clock (UTC): the server records the device's
+    #: clock offset from it.
+    sent_at: datetime | None = None
 
 
 class ItemResult(WireModel):

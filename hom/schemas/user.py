@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from hom.core import text
 from hom.core.security import MIN_PASSWORD_LENGTH
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync, SyncSchema
 
@@ -15,7 +17,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 
 
 def _check_username(value: str) -> str:
-    if not _USERNAME.match(value):
+    if not _USERNAME.fullmatch(value):
         raise ValueError("must be 3 to 64 characters: letters, digits, dot, underscore or hyphen")
     return value
 
@@ -32,7 +34,7 @@ class UserCreate(Schema):
     model_config = Schema.model_config | {"str_strip_whitespace": False}
 
     username: str
-    password: str = Field(repr=False)
+    password: Annotated[str, text.SECRET] = Field(repr=False)
     full_name: str = Field(default="", max_length=120)
     roles: list[str] = Field(min_length=1, description="role names, e.g. 'depot clerk'")
     site_id: uuid.UUID | None = None
@@ -63,7 +65,7 @@ class UserUpdate(Schema):
 class PasswordReset(Schema):
     model_config = Schema.model_config | {"str_strip_whitespace": False}
 
-    new_password: str = Field(repr=False)
+    new_password: Annotated[str, text.SECRET] = Field(repr=False)
 
     _password = field_validator("new_password")(_check_password)
 

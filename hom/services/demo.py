@@ -117,7 +117,7 @@ def load_demo(
         raise DomainError("must be a whole number from 1 to 100", field="scale")
     if days < 1 or days > 366:
         raise DomainError("must be a whole number of days from 1 to 366", field="days")
-    currency = currency.strip().upper()
+    currency = sites.check_currency(currency)
     with store.reader() as session:
         if sites.is_initialised(session):
             if is_demo_store(session):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from hom.core import backup
+from hom.core import backup, lock, paths
 from hom.core.config import Settings
 from hom.core.errors import DomainError, PermissionDenied
 from hom.core.store import Store, open_store
@@ -23,16 +24,18 @@ def backup_now(store: Store, *, ctx: ActorContext, destination: Path | None = No
     require(ctx, "store.backup")
     try:
         if destination is not None:
-            if destination.is_dir():
-                raise DomainError(
-                    f"{destination} is a folder: give a file name", field="destination"
-                )
+            paths.check_output_file(
+                destination,
+                field="destination",
+                store_path=store.settings.store_path,
+                backup_dir=store.settings.backup_dir,
+            )
             return backup.backup_file(store.settings.store_path, destination)
         return backup.rolling_backup(
             store.settings.store_path, store.settings.backup_dir, keep=store.settings.backups_kept
         )
     except backup.BackupError as exc:
-        raise DomainError(str(exc), field="store") from None
+        raise DomainError(exc.message, field="store") from None
 
 
 def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Path:
@@ -49,8 +52,13 @@ def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Pa
             "restoring over a working store needs a user with the permission 'store.backup'",
             field="user",
         )
+    reason = paths.protected_reason(source, store_path=settings.store_path)
+    if reason:
+        raise DomainError(f"{source} is {reason}: restore from a backup file", field="backup")
+    held = lock.hold(settings.store_path, restore=True)  # refuses while the store is open
+    staging: Path | None = None
     try:
-        backup.check_is_store(source)
+        staging = backup.prepare_restore(source, settings.store_path)
         safety = Path()
         if current_store_is_readable(settings):
             safety = backup.rolling_backup(
@@ -62,9 +70,14 @@ def restore(settings: Settings, *, ctx: ActorContext | None, source: Path) -> Pa
         elif settings.store_path.exists():
             # Unreadable: keep its bytes as they are, for whoever investigates later.
             safety = backup.raw_copy(settings.store_path, settings.backup_dir, label="unreadable")
-        backup.restore_file(source, settings.store_path)
+        backup.finish_restore(staging, settings.store_path)
+        staging = None
     except backup.BackupError as exc:
-        raise DomainError(str(exc), field="backup") from None
+        raise DomainError(exc.message, field="backup") from None
+    finally:
+        if staging is not None:
+            staging.unlink(missing_ok=True)
+        held.release()
     _start_restored_epoch(settings, replaced=safety if safety.name else None)
     return safety
 
@@ -131,8 +144,19 @@ def inspect_store(settings: Settings) -> list[TableInfo]:
     """Every table of the store with its row count (read through sqlite-utils)."""
     if not settings.store_path.exists():
         raise DomainError(f"no store at {settings.store_path}", field="data_dir")
-    db = sqlite_utils.Database(settings.store_path)
+    if not settings.store_path.is_file():
+        raise DomainError(f"{settings.store_path} is not a file", field="data_dir")
     try:
-        return [TableInfo(t.name, t.count) for t in db.tables]
-    finally:
-        db.close()
+        db = sqlite_utils.Database(
+            sqlite3.connect(backup.read_only_uri(settings.store_path), uri=True)
+        )
+        try:
+            return [TableInfo(t.name, t.count) for t in db.tables]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise DomainError(
+            f"{settings.store_path} cannot be read ({exc}): it is damaged or not a HOM store; "
+            "restore a backup with 'hom-desktop restore FILE --yes'",
+            field="store",
+        ) from None

@@ -15,16 +15,16 @@ Every change bumps the order's version and queues it for sync in the same transa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from hom.core.clock import to_local, utcnow
+from hom.core.clock import moment_on, to_local, utcnow
 from hom.core.errors import (
     Conflict,
     DomainError,
@@ -65,7 +65,7 @@ from hom.schemas.orders import (
     TertiaryOrderCreate,
 )
 from hom.schemas.sync import Operation
-from hom.services import audit, stock
+from hom.services import audit, sites, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
 from hom.sync import changelog
@@ -86,7 +86,8 @@ _COMPANY_LOCATIONS = frozenset({LocationKind.WAREHOUSE, LocationKind.FINISHED_GO
 
 
 def local_today() -> date:
-    """Today as the clerk's calendar shows it: order and dispatch dates are local dates."""
+    """Today in this machine's zone, for a screen's default date only: the rules use the
+    calendar of the order's site (``sites.today``)."""
     return to_local(utcnow()).date()
 
 
@@ -311,7 +312,7 @@ def create_order(
     header = spec.resolve_header(session, data)
     _check_seller_site(session, ctx, header.get("seller_location_id"))
     lines = _build_lines(session, spec, data.lines)
-    order_date = data.order_date or local_today()
+    order_date = data.order_date or sites.today(session, site_id=site.id)
     n = site_crud.next_sequence_value(
         session, site_id=site.id, doc_type=spec.letter, year=order_date.year
     )
@@ -391,7 +392,7 @@ def confirm(
     spec, order = _open_for_change(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CONFIRMED
     )
-    order.confirmed_at = _stamp(on)
+    order.confirmed_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CONFIRMED)
 
 
@@ -408,7 +409,7 @@ def dispatch(
     spec, order = _open_for_change(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.DISPATCHED
     )
-    today = local_today()
+    today = sites.today(session, site_id=order.site_id)
     day = on or today
     if day < order.order_date:
         raise DomainError(
@@ -435,7 +436,7 @@ def dispatch(
         )
     else:
         _refuse_expired_fixed_batches(session, order=order, day=today)
-    order.dispatched_at = _stamp(on)
+    order.dispatched_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DISPATCHED)
 
 
@@ -480,7 +481,7 @@ def deliver(
                 voucher_no=order.number,
                 reason="primary order delivery",
             )
-    order.delivered_at = _stamp(on)
+    order.delivered_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DELIVERED)
 
 
@@ -498,7 +499,7 @@ def cancel(
         session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.CANCELLED
     )
     data = validate(OrderCancel, {"reason": reason})
-    order.cancelled_at = _stamp(on)
+    order.cancelled_at = _stamp(session, order, on)
     order.cancel_reason = data.reason
     return _transition(
         session, ctx=ctx, spec=spec, order=order, to=OrderStatus.CANCELLED, note=data.reason
@@ -553,10 +554,12 @@ def page_orders(
     offset: int = 0,
     limit: int = 200,
     ctx: ActorContext | None = None,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> list[OrderRow]:
     """A page of order rows; ``party_id`` matches any party of the order, ``since``/``until``
     bound the order date (inclusive), ``search`` looks in the number and the counterparty's code
-    and name, ``sort`` is one of ``crud.orders.SORT_KEYS`` (``-`` for descending)."""
+    and name, ``sort`` is one of ``crud.orders.SORT_KEYS`` (``-`` for descending); ``site_ids``
+    keeps the orders of those sites only (a reader's scope)."""
     if ctx is not None:
         require(ctx, "orders.view")
     spec = spec_for(level)
@@ -568,7 +571,7 @@ def page_orders(
     rows = orders_crud.page_rows(
         session,
         spec.model,
-        query=_query(spec, status, party_id, since, until, search),
+        query=_query(spec, status, party_id, since, until, search, site_ids),
         level=spec.level.value,
         sort=sort,
         offset=max(0, offset),
@@ -587,12 +590,13 @@ def count_orders(
     until: date | None = None,
     search: str = "",
     ctx: ActorContext | None = None,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> int:
     if ctx is not None:
         require(ctx, "orders.view")
     spec = spec_for(level)
     return orders_crud.count_rows(
-        session, spec.model, query=_query(spec, status, party_id, since, until, search)
+        session, spec.model, query=_query(spec, status, party_id, since, until, search, site_ids)
     )
 
 
@@ -814,23 +818,14 @@ def _changed(
     )
 
 
-def _stamp(on: date | None) -> datetime:
-    """When a step happened: now, or the given local business date at the current local time of
-    day, in UTC (the date is the clerk's calendar date, not a UTC date)."""
-    now = utcnow()
-    if on is None or on == local_today():
-        return now
-    return datetime.combine(on, to_local(now).timetz()).astimezone(UTC)
-
-
-def _fefo_key(batch: Batch) -> tuple[Any, ...]:
-    """First expiry first; batches without an expiry date last, then oldest made first."""
-    return (
-        batch.expires_on is None,
-        batch.expires_on or date.max,
-        batch.manufactured_on or date.max,
-        batch.code,
-    )
+def _stamp(session: Session, order: Order, on: date | None) -> datetime:
+    """When a step happened: now, or the given business date of the order's site at the current
+    wall-clock time there, in UTC. The offset is the one in force on that date, so a step
+    back-dated across a daylight-saving change stays on its date."""
+    zone = sites.time_zone(session, order.site_id)
+    if on is None or on == sites.today(session, site_id=order.site_id):
+        return utcnow()
+    return moment_on(on, zone)
 
 
 def _is_expired(batch: Batch, day: date) -> bool:
@@ -869,7 +864,7 @@ def _allocate(
         if bid is not None and bid in batches:
             by_product.setdefault(pid, []).append(batches[bid])
     for candidates in by_product.values():
-        candidates.sort(key=_fefo_key)
+        candidates.sort(key=stock.fefo_key)
 
     movements: list[stock.Movement] = []
     for index, line in enumerate(order.lines):
@@ -950,6 +945,7 @@ def _query(
     since: date | None,
     until: date | None,
     search: str,
+    site_ids: Collection[uuid.UUID] | None = None,
 ) -> orders_crud.OrderQuery:
     return orders_crud.OrderQuery(
         counterparty_field=spec.counterparty_field,
@@ -960,6 +956,7 @@ def _query(
         since=since,
         until=until,
         search=search,
+        site_ids=list(site_ids) if site_ids is not None else None,
     )
 
 

@@ -322,7 +322,8 @@ def page_parties(
     """One page for a table view.
 
     ``territory_id`` may be any geography node: parties anywhere below it are included (a
-    territory selects exactly its own). ``search`` matches code or name, ignoring case.
+    territory selects exactly its own). ``search`` matches rows holding each of its words in the
+    code or name, ignoring case and accents.
     """
     _check_paging(sort, offset, limit)
     return party_crud.page(

@@ -34,7 +34,7 @@ from hom.schemas.production import (
     ProductionLogRow,
     ProductionReversal,
 )
-from hom.services import audit, stock
+from hom.services import audit, sites, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
 from hom.sync import changelog, entities
@@ -45,7 +45,8 @@ MAX_PAGE = 1000
 
 
 def local_today() -> date:
-    """Today as the factory clerk's calendar shows it (a shift is logged by its local date)."""
+    """Today in this machine's zone, for a screen's default date only: the rules use the
+    factory's own calendar (``sites.today``)."""
     return to_local(utcnow()).date()
 
 
@@ -65,7 +66,7 @@ def post_log(
             field="good_qty",
         )
     site = _factory(session, data.site_id or ctx.site_id)
-    if data.production_date > local_today():
+    if data.production_date > sites.today(session, site_id=site.id):
         raise DomainError(
             f"{data.production_date.isoformat()} is in the future: production is logged on or "
             "after the day it is made",

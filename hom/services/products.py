@@ -290,7 +290,8 @@ def page_products(
     offset: int = 0,
     limit: int = 200,
 ) -> list[Product]:
-    """One page for a table view; ``search`` matches SKU or name anywhere, ignoring case."""
+    """One page for a table view; ``search`` matches rows holding each of its words in the SKU
+    or name, anywhere, ignoring case and accents (the same on SQLite and PostgreSQL)."""
     _check_paging(sort, offset, limit)
     return product_crud.page(
         session,

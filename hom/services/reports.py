@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from hom.services import parties
 __all__ = [
     "STOCK_SORT_KEYS",
     "BatchChoice",
+    "BatchStock",
     "GeoChoice",
     "GeoMatch",
     "GeoTreeRow",
@@ -37,6 +38,7 @@ __all__ = [
     "PartyChoice",
     "ProductChoice",
     "StockRow",
+    "batches_in_stock",
     "find_batch",
     "find_product",
     "geo_children",
@@ -70,6 +72,11 @@ class StockRow:
     unit: str
     reorder_level: int
     quantity: int
+    batches: int = 0
+    """Batches of the product held here (0 for a product not tracked by batch)."""
+    first_expiry: date | None = None
+    first_batch: str = ""
+    """The batch code when exactly one batch is held."""
 
     @property
     def key(self) -> tuple[uuid.UUID, uuid.UUID]:
@@ -124,6 +131,28 @@ class BatchChoice:
     product_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class BatchStock:
+    """A batch held at a location, for a picker: its code, expiry and quantity."""
+
+    id: uuid.UUID
+    code: str
+    expires_on: date | None
+    quantity: int
+
+
+def batches_in_stock(
+    session: Session, *, product_id: uuid.UUID, location_id: uuid.UUID
+) -> list[BatchStock]:
+    """The product's batches at the location with stock, first expiry first."""
+    return [
+        BatchStock(*row)
+        for row in reports_crud.batches_in_stock(
+            session, product_id=product_id, location_id=location_id
+        )
+    ]
+
+
 # A product's reorder level is the company's figure for its own stores: a distributor's stock
 # point holds a fraction of it and would always look "low", so there it is not watched.
 REORDER_WATCHED_KINDS = (LocationKind.WAREHOUSE, LocationKind.FINISHED_GOODS)
@@ -165,6 +194,9 @@ def stock_rows(
             unit=r[6],
             reorder_level=int(r[7]),
             quantity=int(r[8]),
+            batches=int(r[9] or 0),
+            first_expiry=r[10],
+            first_batch=(r[11] or "") if int(r[9] or 0) == 1 else "",
         )
         for r in rows
     ]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
+from babel.numbers import list_currencies
 from sqlalchemy.orm import Session
 
+from hom.core import clock
 from hom.core.errors import DomainError, Duplicate, NotFound
+from hom.core.text import for_terminal
 from hom.crud import geography as geography_crud
 from hom.crud import outbox as outbox_crud
 from hom.crud import party as party_crud
@@ -156,6 +160,44 @@ def is_initialised(session: Session) -> bool:
     return site_crud.get_installation(session) is not None
 
 
+# ISO 4217 codes that are not money a price can be in: precious metals, fund units, test codes.
+_NOT_FOR_PRICES = frozenset(
+    [
+        "XAG",
+        "XAU",
+        "XPD",
+        "XPT",
+        "XBA",
+        "XBB",
+        "XBC",
+        "XBD",
+        "XDR",
+        "XSU",
+        "XUA",
+        "XTS",
+        "XXX",
+        "XRE",
+        "XFO",
+        "XFU",
+        "XEU",
+        "XAD",
+    ]
+)
+
+
+def check_currency(code: str) -> str:
+    """``code`` as an active ISO 4217 currency code (upper case); else ``DomainError``."""
+    text = code.strip().upper()
+    known = len(text) == 3 and text.isascii() and text in list_currencies()
+    if not known or text in _NOT_FOR_PRICES:
+        raise DomainError(
+            "must be a three-letter ISO 4217 currency code such as INR or USD "
+            f"(got {for_terminal(code)!r})",
+            field="currency",
+        )
+    return text
+
+
 def register_installation(
     session: Session,
     *,
@@ -168,11 +210,7 @@ def register_installation(
     start its change log (epoch 1, seq 0). A demo store is marked as one: it never enrols."""
     if site_crud.get_installation(session) is not None:
         raise DomainError("this store is already initialised", field="store")
-    currency = currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise DomainError(
-            "must be a three-letter ISO 4217 code such as INR or USD", field="currency"
-        )
+    currency = check_currency(currency)
     installation = site_crud.add_installation(
         session,
         Installation(name=name, site_id=site_id, currency=currency, epoch=1, is_demo=is_demo),
@@ -208,3 +246,14 @@ def context_fields(session: Session, found: Installation) -> dict[str, object]:
 def system_context(session: Session) -> ActorContext:
     """The context of the store itself (initialisation, demo load): all permissions."""
     return ActorContext(**context_fields(session, installation(session)), is_system=True)
+
+
+def time_zone(session: Session, site_id: uuid.UUID | None) -> str:
+    """The IANA zone of a site's calendar (the default zone for no site or an unknown one)."""
+    site = site_crud.get_site(session, site_id) if site_id is not None else None
+    return site.time_zone if site is not None else clock.DEFAULT_TIME_ZONE
+
+
+def today(session: Session, *, site_id: uuid.UUID | None) -> date:
+    """Today on the site's calendar, whatever zone the machine running this is set to."""
+    return clock.today_in(time_zone(session, site_id))

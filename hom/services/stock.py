@@ -13,17 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hom.core.clock import utcnow
-from hom.core.errors import DomainError, InsufficientStock, NotFound, WrongSite
+from hom.core.errors import Conflict, DomainError, InsufficientStock, NotFound, WrongSite
 from hom.core.ids import new_id
+from hom.core.text import grouped
 from hom.crud import inventory as inventory_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
 from hom.models.enums import VoucherType
 from hom.models.inventory import StockLedgerEntry
+from hom.models.production import Batch
 from hom.schemas.base import validate
 from hom.schemas.inventory import ReceiptCreate, StockCountCreate, TransferCreate
 from hom.services import audit
@@ -40,6 +43,8 @@ class Movement:
 
     ``location_field`` is the caller's name for the location, so a refusal points at the field
     the user filled in (``from_location_id``, ``site_id``…) rather than an internal name.
+    ``voucher_type`` overrides the voucher's type for this movement (a transfer's two sides are
+    one voucher, posted in one call so both are checked before either is written).
     """
 
     location_id: uuid.UUID
@@ -47,6 +52,7 @@ class Movement:
     quantity: int
     batch_id: uuid.UUID | None = None
     location_field: str = "location_id"
+    voucher_type: VoucherType | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ def post(
     reason: str = "",
     at: datetime | None = None,
 ) -> PostResult:
-    """Write ``movements`` to the ledger and the balances, in order, or nothing at all.
+    """Write ``movements`` to the ledger and the balances, in order, or nothing at all: every
+    movement is checked (site, product, batch, stock left) before the first row is written, so a
+    caller that catches a refusal and carries on has written nothing of this voucher.
 
     Callers check the permission for their own action; ``post`` enforces the stock rules.
     """
@@ -79,7 +87,8 @@ def post(
     _check_movements(ctx, movements, locations, products, batches)
 
     keys = [(m.location_id, m.product_id, m.batch_id) for m in movements]
-    existing = inventory_crud.balances_for_keys(session, keys)
+    # Locked for the rest of the transaction: what is read here is what the update adds to.
+    existing = inventory_crud.balances_for_keys(session, keys, for_update=True)
     running: dict[inventory_crud.BalanceKey, int] = {k: row.quantity for k, row in existing.items()}
 
     now = at or utcnow()
@@ -94,7 +103,7 @@ def post(
             batch = f" batch {batches[m.batch_id].code}" if m.batch_id else ""
             raise InsufficientStock(
                 f"not enough stock of {product.sku}{batch} at {locations[m.location_id].code}: "
-                f"{available} available, {-m.quantity} requested",
+                f"{grouped(available)} available, {grouped(-m.quantity)} requested",
                 available=available,
             )
         running[key] = after
@@ -109,7 +118,7 @@ def post(
                 "batch_id": m.batch_id,
                 "quantity": m.quantity,
                 "balance_after": after,
-                "voucher_type": voucher_type,
+                "voucher_type": m.voucher_type or voucher_type,
                 "voucher_id": voucher_id,
                 "voucher_no": voucher_no,
                 "reason": reason,
@@ -120,32 +129,26 @@ def post(
         )
 
     inventory_crud.insert_ledger_rows(session, ledger_rows)
-    updates = [
-        {"b_id": existing[k].id, "delta": q - existing[k].quantity, "updated_at": now}
-        for k, q in running.items()
-        if k in existing and existing[k].quantity != q
-    ]
-    inserts = [
-        {
-            "id": new_id(),
-            "location_id": k[0],
-            "product_id": k[1],
-            "batch_id": k[2],
-            "quantity": q,
-            "updated_at": now,
-        }
-        for k, q in running.items()
-        if k not in existing
-    ]
-    inventory_crud.add_to_balances(session, updates)
-    inventory_crud.insert_balances(session, inserts)
+    try:
+        inventory_crud.write_balances(session, existing=existing, running=running, at=now)
+    except IntegrityError:
+        # Another writer created the same balance row since it was read (PostgreSQL; the unique
+        # key refused this one): nothing of this voucher stands, and trying again will see it.
+        raise Conflict(
+            "the stock of this product at this location was changed by another user meanwhile: "
+            "try again",
+            field="movements",
+        ) from None
     changelog.queue(session, ctx=ctx, entity=LEDGER_ENTITY, rows=ledger_rows, operation="insert")
     return PostResult(voucher_id=voucher_id, entry_ids=entry_ids, balances_after=balances_after)
 
 
 def _check_movements(ctx, movements, locations, products, batches) -> None:
     for index, m in enumerate(movements):
-        where = f"movements.{index}" if len(movements) > 1 else ""
+        # Fields are named by position in a list of movements, unless the caller named the
+        # location's field itself (a form with one field per side, like a transfer's).
+        listed = len(movements) > 1 and m.location_field == "location_id"
+        where = f"movements.{index}" if listed else ""
         location = locations.get(m.location_id)
         loc_field = _f(where, m.location_field)
         if location is None:
@@ -230,24 +233,27 @@ def transfer(
     data = validate(TransferCreate, transfer_in)
     voucher_id = new_id()
     out = Movement(
-        data.from_location_id, data.product_id, -data.quantity, data.batch_id, "from_location_id"
+        data.from_location_id,
+        data.product_id,
+        -data.quantity,
+        data.batch_id,
+        "from_location_id",
+        VoucherType.TRANSFER_OUT,
     )
     into = Movement(
-        data.to_location_id, data.product_id, data.quantity, data.batch_id, "to_location_id"
+        data.to_location_id,
+        data.product_id,
+        data.quantity,
+        data.batch_id,
+        "to_location_id",
+        VoucherType.TRANSFER_IN,
     )
+    # One post: the destination is checked before the source's entry is written.
     result = post(
         session,
         ctx=ctx,
-        movements=[out],
+        movements=[out, into],
         voucher_type=VoucherType.TRANSFER_OUT,
-        voucher_id=voucher_id,
-        reason=data.reason,
-    )
-    result_in = post(
-        session,
-        ctx=ctx,
-        movements=[into],
-        voucher_type=VoucherType.TRANSFER_IN,
         voucher_id=voucher_id,
         reason=data.reason,
     )
@@ -259,11 +265,7 @@ def transfer(
         entity_id=voucher_id,
         summary=f"transferred {data.quantity}",
     )
-    return PostResult(
-        voucher_id=voucher_id,
-        entry_ids=result.entry_ids + result_in.entry_ids,
-        balances_after=result.balances_after + result_in.balances_after,
-    )
+    return result
 
 
 def count(
@@ -327,13 +329,27 @@ def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[Stock
     return inventory_crud.ledger_for_voucher(session, voucher_id=voucher_id)
 
 
+def fefo_key(batch: Batch | None) -> tuple[bool, date, date, str]:
+    """First expiry first: the one order in which stock leaves a location. Batches without an
+    expiry date (and unbatched stock) go last; between equal expiries the oldest made goes
+    first, then the batch code decides."""
+    if batch is None:
+        return (True, date.max, date.max, "")
+    return (
+        batch.expires_on is None,
+        batch.expires_on or date.max,
+        batch.manufactured_on or date.max,
+        batch.code,
+    )
+
+
 def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
 ) -> list[tuple[uuid.UUID | None, int, date | None]]:
-    """What a location holds of a product, batch by batch, first expiry first."""
-    return inventory_crud.batches_on_hand_fefo(
-        session, location_id=location_id, product_id=product_id
-    )
+    """What a location holds of a product, batch by batch, first expiry first (``fefo_key``)."""
+    rows = inventory_crud.batches_on_hand(session, location_id=location_id, product_id=product_id)
+    rows.sort(key=lambda row: fefo_key(row[2]))
+    return [(batch_id, qty, batch.expires_on if batch else None) for batch_id, qty, batch in rows]
 
 
 def stock_by_location(
@@ -363,15 +379,18 @@ class VerifyReport:
     balance_rows: int
     mismatches: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int, int]]
     negatives: int
+    chain_breaks: list[inventory_crud.ChainBreak]
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and self.negatives == 0
+        return not self.mismatches and self.negatives == 0 and not self.chain_breaks
 
 
 def verify(session: Session) -> VerifyReport:
-    """Prove balance == sum(ledger) for every location, product and batch, and none negative."""
+    """Prove balance == sum(ledger) for every location, product and batch, none negative, and
+    each entry's ``balance_after`` continuing from the one before it."""
     n_ledger, n_bal = inventory_crud.counts(session)
     mismatches = inventory_crud.balance_mismatches(session)
     negatives = inventory_crud.negative_balance_count(session)
-    return VerifyReport(n_ledger, n_bal, mismatches, negatives)
+    breaks = inventory_crud.balance_chain_breaks(session)
+    return VerifyReport(n_ledger, n_bal, mismatches, negatives, breaks)

@@ -200,6 +200,12 @@ class SignInOutcome:
         return self.user
 
 
+WRONG_CREDENTIALS = "wrong username or password"
+"""The one answer to an unknown user, an inactive one and a wrong password alike (also the
+attempt that locks the account), so sign-in cannot tell which user names exist: the CLI, the GUI
+and the server all show it. Only the right password of a locked account learns of the lock."""
+
+
 @dataclass(frozen=True)
 class PasswordCheck:
     """What the password check found, made outside any write transaction (argon2 is slow)."""
@@ -232,12 +238,13 @@ def check_password(session: Session, *, username: str, password: str) -> Passwor
         )
     user = user_crud.get_by_username(session, username)
     if user is None or not user.active:
+        security.verify_password(security.dummy_hash(), password)  # as long as a real check
         return PasswordCheck(username)
-    if user.locked_until is not None and user.locked_until > utcnow():
-        return PasswordCheck(username, user.id, "locked")
     stored = _effective_hash(user)
     if not security.verify_password(stored, password):
         return PasswordCheck(username, user.id, "wrong", checked_hash=stored)
+    if user.locked_until is not None and user.locked_until > utcnow():
+        return PasswordCheck(username, user.id, "locked")
     renewed = security.hash_password(password) if security.needs_rehash(stored) else None
     return PasswordCheck(username, user.id, "ok", checked_hash=stored, new_hash=renewed)
 
@@ -256,12 +263,12 @@ def record_sign_in(
         return SignInOutcome(None, check.invalid)
     user = user_crud.get(session, check.user_id) if check.user_id else None
     now = utcnow()
+    wrong = SignInOutcome(None, AuthenticationFailed(WRONG_CREDENTIALS, field="password"))
     if user is None or not user.active:
-        # Same message as a wrong password: do not reveal which usernames exist.
-        return SignInOutcome(
-            None, AuthenticationFailed("wrong username or password", field="password")
-        )
+        return wrong
     if user.locked_until is not None and user.locked_until > now:
+        if check.verdict != "locked":  # only the right password learns that the account is locked
+            return wrong
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         return SignInOutcome(
             None,
@@ -294,23 +301,7 @@ def record_sign_in(
                 entity_id=user.id,
                 summary=f"{user.username} locked after {lockout_attempts} failed sign-ins",
             )
-            return SignInOutcome(
-                None,
-                AccountLocked(
-                    f"wrong password; account {user.username} is now locked for "
-                    f"{lockout_minutes} min after {lockout_attempts} failed sign-ins",
-                    field="password",
-                ),
-            )
-        left = lockout_attempts - state.failed_logins
-        return SignInOutcome(
-            None,
-            AuthenticationFailed(
-                f"wrong username or password ({left} attempt{'s' if left != 1 else ''} left "
-                "before the account locks)",
-                field="password",
-            ),
-        )
+        return wrong
     state.failed_logins = 0
     state.locked_until = None
     state.last_login_at = now
@@ -387,6 +378,10 @@ def list_users(
     session: Session, *, search: str = "", limit: int = 500, offset: int = 0
 ) -> list[User]:
     return user_crud.list_users(session, search=search, limit=limit, offset=offset)
+
+
+def count_users(session: Session, *, search: str = "") -> int:
+    return user_crud.count_users(session, search=search)
 
 
 def list_roles(session: Session) -> list[Role]:

@@ -182,6 +182,10 @@ class BaseView(QWidget):
     def focus_first(self) -> None:
         """Put the keyboard where the user starts typing on this screen."""
 
+    def unsaved_changes(self) -> str:
+        """What typed input this screen would lose if the window closed now ("" for none)."""
+        return ""
+
     def page_layout(self, title: str, *extras: QWidget) -> QVBoxLayout:
         """The view's column, begun the same way on every screen so they line up when the user
         switches: the title with ``extras`` (buttons, a hint) at the right of its row, then the
@@ -278,6 +282,7 @@ def search_field(object_name: str, placeholder: str, *, width_chars: int) -> QLi
     edit = QLineEdit()
     edit.setObjectName(object_name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleName(placeholder.rstrip("…."))
     edit.setClearButtonEnabled(True)
     edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * width_chars)
     return edit

@@ -17,13 +17,22 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from hom.core import paths
 from hom.services import csv_io
 from hom.services.csv_io import ImportPreview, ImportResult, RowPreview
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.base import AppSession, hbox, info_banner
-from hom_desktop.ui.forms import label
+from hom_desktop.ui.forms import label, repolish
 from hom_desktop.ui.ops import Operation, OperationCancelled, Progress
 from hom_desktop.ui.table_model import (
     ALIGN_RIGHT,
@@ -57,6 +66,11 @@ PREVIEW_COLUMNS = [
     Column("Key", lambda r: r.key or next(iter(r.raw.values()), ""), width_chars=16),
     Column("Details", _details, tooltip=_details),
 ]
+
+
+ENCODINGS = [("UTF-8 (recommended)", None), ("Windows-1252 (older Excel)", "cp1252")]
+"""The encodings the import offers: UTF-8 (with or without BOM; UTF-16 with a BOM is recognised
+too) and the one older Excel versions write. Nothing is guessed (``csv_io.decode``)."""
 
 
 def _row_style(row: RowPreview) -> RowStyle | None:
@@ -94,7 +108,19 @@ class ImportDialog(QDialog):
         self.choose_button = QPushButton(theme.icon("folder"), "Choose file…")
         self.choose_button.clicked.connect(self.choose)
         self.path_label = QLabel("No file chosen")
-        layout.addLayout(hbox(self.choose_button, self.path_label, None))
+        self.encoding = QComboBox()
+        self.encoding.setObjectName("import-encoding")
+        for text, codec in ENCODINGS:
+            self.encoding.addItem(text, codec)
+        self.encoding.setToolTip(
+            "How the file's text is stored. Save from the spreadsheet as 'CSV UTF-8' where you "
+            "can; choose Windows-1252 only for a file an older Excel saved as plain 'CSV'."
+        )
+        self.encoding.currentIndexChanged.connect(self._encoding_changed)
+        self.path: Path | None = None
+        layout.addLayout(
+            hbox(self.choose_button, self.path_label, None, QLabel("Encoding:"), self.encoding)
+        )
         self.problems = label("", "banner-error", wrap=True)
         self.problems.hide()
         layout.addWidget(self.problems)
@@ -127,16 +153,22 @@ class ImportDialog(QDialog):
         if path:
             self.load_file(path)
 
+    def _encoding_changed(self) -> None:
+        if self.path is not None and not self.running():
+            self.load_file(self.path)
+
     def load_file(self, path: str | Path) -> Operation[ImportPreview]:
         """Read and check the file in the background; the preview appears when it is done."""
         path = Path(path)
+        self.path = path
+        encoding = self.encoding.currentData()
         self.path_label.setText(str(path))
         self.import_button.setEnabled(False)
         self.problems.hide()
         store, kind = self.app.store, self.kind
 
         def work(p: Progress) -> ImportPreview:
-            text = csv_io.decode(path.read_bytes())
+            text = csv_io.decode(csv_io.read_file(path), encoding)
             p.check()
             with store.reader() as s:
                 preview = csv_io.preview_import(s, kind=kind, text=text)
@@ -169,17 +201,22 @@ class ImportDialog(QDialog):
         self.preview = preview
         self.model.set_fetch(_rows_fetch(preview.rows))
         counts = preview.counts()
+        q = formats.quantity
         self.summary.setText(
-            f"{len(preview.rows):,} rows: {counts['create']:,} to create, "
-            f"{counts['update']:,} to update, {counts['unchanged']:,} unchanged, "
-            f"{counts['error']:,} refused."
+            f"{formats.plural(len(preview.rows), 'row')}: {q(counts['create'])} to create, "
+            f"{q(counts['update'])} to update, {q(counts['unchanged'])} unchanged, "
+            f"{q(counts['error'])} refused."
         )
+        # A summary with refused rows is a warning, not good news: not in the green banner.
+        self.summary.setProperty("role", "banner-error" if counts["error"] else "banner-info")
+        repolish(self.summary)
         self.summary.show()
         problems = [f"Header (line {preview.header_line}): {e}" for e in preview.header_errors]
         if preview.bad_rows:
             first = preview.bad_rows[0]
             problems.append(
-                f"{len(preview.bad_rows):,} row(s) refused, first on line {first.line}: "
+                f"{formats.plural(len(preview.bad_rows), 'row')} refused, "
+                f"first on line {first.line}: "
                 f"{first.error}. Fix the file and choose it again; nothing will be imported "
                 "until every row is accepted."
             )
@@ -218,7 +255,9 @@ class ImportDialog(QDialog):
         self.operation = (
             Operation(self, work)
             .with_progress(
-                f"Importing {len(preview.rows):,} rows…", title="Import", cancellable=True
+                f"Importing {formats.quantity(len(preview.rows))} rows…",
+                title="Import",
+                cancellable=True,
             )
             .success(self._done)
             .failure(failed)
@@ -237,8 +276,9 @@ class ImportDialog(QDialog):
 
 def import_summary(result: ImportResult) -> str:
     return (
-        f"Imported: {result.created:,} created, {result.updated:,} updated, "
-        f"{result.unchanged:,} unchanged."
+        f"Imported: {formats.quantity(result.created)} created, "
+        f"{formats.quantity(result.updated)} updated, "
+        f"{formats.quantity(result.unchanged)} unchanged."
     )
 
 
@@ -250,6 +290,12 @@ def export(app: AppSession, parent: QWidget, kind: str) -> Operation[str] | None
     store, ctx = app.store, app.ctx
 
     def work(p: Progress) -> str:
+        target = paths.check_output_file(
+            Path(path),
+            field="output",
+            store_path=store.settings.store_path,
+            backup_dir=store.settings.backup_dir,
+        )
         try:
             with store.reader() as s:
                 text = csv_io.export_csv(
@@ -261,7 +307,7 @@ def export(app: AppSession, parent: QWidget, kind: str) -> Operation[str] | None
         except csv_io.ImportCancelled:
             raise OperationCancelled() from None
         p.check()  # the last moment to stop: past it the file is written
-        Path(path).write_text(text, encoding="utf-8")
+        paths.write_text_file(target, text, field="output")
         return path
 
     def cancelled() -> None:

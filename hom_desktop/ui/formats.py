@@ -14,6 +14,8 @@ from babel.numbers import format_currency, format_decimal
 
 DEFAULT_LOCALE = "en_IN"
 _DATE_PATTERNS = {"en_IN": "%d-%m-%Y"}
+DATE_INPUT = "dd-MM-yyyy"
+"""How a date field shows and takes a date (Qt's pattern for ``%d-%m-%Y``)."""
 
 
 def money(value: Decimal | int | None, currency: str = "INR", locale: str = DEFAULT_LOCALE) -> str:
@@ -45,3 +47,8 @@ def moment(value: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
         return ""
     local = value.astimezone()
     return f"{day(local.date(), locale)} {local:%H:%M}"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``1 line``, ``2 lines``, ``1,00,000 rows``: the count grouped, the noun agreeing."""
+    return f"{quantity(n)} {noun if n == 1 else many or noun + 's'}"

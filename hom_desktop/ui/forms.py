@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from hom.core.errors import DomainError, ValidationFailed
+from hom_desktop.ui import prompts
 
 if TYPE_CHECKING:  # loaded when first used: the sign-in dialog paints before the domain loads
     from hom.core.store import Store
@@ -104,6 +105,22 @@ def _changed_signal(widget: QWidget) -> Any:
         return widget.textChanged
     if isinstance(widget, QCheckBox):
         return widget.toggled
+    return None
+
+
+def _input_value(widget: QWidget) -> Any:
+    if isinstance(widget, QComboBox):
+        return (widget.currentIndex(), widget.currentText())
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QDateEdit):
+        return widget.date().toJulianDay()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText()
+    if isinstance(widget, QAbstractSpinBox):
+        return widget.text()
     return None
 
 
@@ -217,6 +234,20 @@ class Form(QWidget):
         outer.addLayout(self.layout_)
         self.errors = FormErrors(self.banner)
         self.inputs: list[QWidget] = []
+        self._clean: tuple[Any, ...] | None = None
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What the inputs hold now (to tell typed input from what was loaded)."""
+        return tuple(_input_value(w) for w in self.inputs)
+
+    def mark_clean(self) -> None:
+        """What the inputs hold now is saved (or was loaded): nothing to lose."""
+        self._clean = self.snapshot()
+
+    @property
+    def dirty(self) -> bool:
+        """Input typed since ``mark_clean`` and not saved (False if never marked)."""
+        return self._clean is not None and self.snapshot() != self._clean
 
     def add(self, names: str | Sequence[str], title: str, widget: QWidget) -> QWidget:
         """A row ``title: widget``; errors naming ``names`` appear under it."""
@@ -229,6 +260,12 @@ class Form(QWidget):
         err.hide()
         column.addWidget(err)
         self.layout_.addRow(title, holder)
+        # The label's Alt+letter goes to the input itself, not to the holder around it (which
+        # takes no focus), and a screen reader names the input by its label.
+        row_label = self.layout_.labelForField(holder)
+        if isinstance(row_label, QLabel):
+            row_label.setBuddy(widget)
+        widget.setAccessibleName(title.replace("&", ""))
         self.errors.bind(names, widget, err, title)
         self.inputs.append(widget)
         return widget
@@ -236,6 +273,31 @@ class Form(QWidget):
     def add_plain(self, title: str, widget: QWidget) -> QWidget:
         self.layout_.addRow(title, widget)
         return widget
+
+
+DISCARD_TITLE = "Discard what you typed?"
+
+
+class GuardedDialog(QDialog):
+    """A dialog with a ``form`` that asks before throwing away what was typed into it: Esc,
+    Cancel and the close box all come through ``reject``. What the form held when the dialog
+    first showed (a prefilled product, say) counts as nothing typed."""
+
+    form: Form
+
+    def showEvent(self, event: Any) -> None:
+        if self.form._clean is None:
+            self.form.mark_clean()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        if self.form.dirty and not prompts.confirm(
+            self,
+            DISCARD_TITLE,
+            f"{self.windowTitle()}: what you typed has not been saved. Close and discard it?",
+        ):
+            return
+        super().reject()
 
 
 class EnterMovesFocus(QObject):
@@ -305,7 +367,8 @@ def debounce(parent: QObject, msec: int, fn: Callable[[], None]) -> QTimer:
 
 
 class DateEdit(QDateEdit):
-    """An ordinary date field (yyyy-MM-dd, with a calendar) that takes a date typed in full.
+    """An ordinary date field (dd-MM-yyyy as en-IN writes it, with a calendar) that takes a
+    date typed in full.
 
     Qt moves on to the next part of the date by itself once a part is complete, so the
     separator a clerk types next would skip a part ("2024-05-01" became 2024-11-05); a
@@ -321,7 +384,9 @@ class DateEdit(QDateEdit):
     def __init__(self, value: QDate | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
+        from hom_desktop.ui import formats  # Babel loads with the first date field, not sign-in
+
+        self.setDisplayFormat(formats.DATE_INPUT)
         self.setDate(value if value is not None else QDate.currentDate())
         self._moved_on = False
         self._typed = False
@@ -569,3 +634,62 @@ class LocationCombo(QComboBox):
 
     def select(self, location_id: uuid.UUID | None) -> bool:
         return select_data(self, location_id)
+
+
+class BatchPicker(QComboBox):
+    """A batch chosen from those held at the source location, each shown with its expiry and
+    quantity, first expiry first, so nobody types a batch code from memory. A code can still be
+    typed (completion offers the batches listed; a count may find one the books lack)."""
+
+    SEPARATOR = " — "
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMinimumContentsLength(28)
+        self.lineEdit().setPlaceholderText("only for batch-tracked products")
+        self.lineEdit().setClearButtonEnabled(True)
+        self.batches: list[Any] = []
+
+    def load(self, product_id: uuid.UUID | None, location_id: uuid.UUID | None) -> None:
+        """List the product's batches held at the location (nothing chosen yet)."""
+        from hom.services import reports
+        from hom_desktop.ui import formats
+
+        typed = self.lineEdit().text()
+        self.batches = []
+        if product_id is not None and location_id is not None:
+            with self._store.reader() as s:
+                self.batches = reports.batches_in_stock(
+                    s, product_id=product_id, location_id=location_id
+                )
+        self.blockSignals(True)
+        try:
+            self.clear()
+            for b in self.batches:
+                expiry = f"expires {formats.day(b.expires_on)}" if b.expires_on else "no expiry"
+                sep = self.SEPARATOR
+                self.addItem(f"{b.code}{sep}{expiry}{sep}{formats.quantity(b.quantity)} here", b.id)
+            self.setCurrentIndex(-1)
+            self.setEditText(typed)
+        finally:
+            self.blockSignals(False)
+        n = len(self.batches)
+        self.setToolTip(
+            f"{n} batch{'es' if n != 1 else ''} of this product here, first expiry first "
+            "(Alt+Down lists them)"
+            if n
+            else "No batch of this product is held here"
+        )
+
+    def code(self) -> str:
+        """The batch code chosen or typed ("" for none)."""
+        return self.currentText().split(self.SEPARATOR, 1)[0].strip()
+
+    def text(self) -> str:
+        return self.code()
+
+    def setText(self, code: str) -> None:
+        self.setEditText(code)

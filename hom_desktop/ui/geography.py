@@ -26,7 +26,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLineEdit,
@@ -44,7 +43,7 @@ from hom.services import geography, reports
 from hom.services.reports import GeoChoice, GeoMatch, GeoTreeRow
 from hom_desktop.ui import csv_import, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
-from hom_desktop.ui.forms import Form, label
+from hom_desktop.ui.forms import Form, GuardedDialog, label
 
 Index = QModelIndex | QPersistentModelIndex
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -353,7 +352,7 @@ class GeographyView(BaseView):
             "Add &zone…", self.add_zone, icon="add", shortcut="Ctrl+Shift+N"
         )
         self.add_child_action = self.action(
-            "&Add below…", self.add_child, icon="add", shortcut="Ctrl+N"
+            "Add &below…", self.add_child, icon="add", shortcut="Ctrl+N"
         )
         self.rename_action = self.action("&Rename…", self.rename, icon="edit", shortcut="F2")
         self.move_action = self.action("&Move…", self.move, icon="move", shortcut="Ctrl+M")
@@ -391,6 +390,7 @@ class GeographyView(BaseView):
         self.model = GeoTreeModel(self._read_children, self)
         self.tree = QTreeView()
         self.tree.setObjectName("geo-tree")
+        self.tree.setAccessibleName("Geography tree")
         self.tree.setModel(self.model)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -619,7 +619,7 @@ class GeographyView(BaseView):
         return csv_import.export(self.app, self, "geography")
 
 
-class _GeoDialog(QDialog):
+class _GeoDialog(GuardedDialog):
     saved = Signal(str, object)  # message, node id to select
 
     def __init__(self, app: AppSession, parent: QWidget | None, title: str, ok: str) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
@@ -31,12 +30,14 @@ from hom.core.errors import DomainError, ValidationFailed
 from hom.models.enums import VoucherType
 from hom.services import reports, stock
 from hom.services.reports import LedgerFilter, LedgerRow, ProductChoice, StockRow
-from hom_desktop.ui import theme
+from hom_desktop.ui import formats, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import (
+    BatchPicker,
     DateEdit,
     EnterMovesFocus,
     Form,
+    GuardedDialog,
     LocationCombo,
     ProductPicker,
     QuantityEdit,
@@ -68,6 +69,12 @@ def local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone().astimezone(UTC)
 
 
+def _batches_text(r: StockRow) -> str:
+    if r.batches == 1:
+        return r.first_batch
+    return f"{r.batches} batches" if r.batches else ""
+
+
 STOCK_COLUMNS = [
     Column(
         "Location",
@@ -77,35 +84,86 @@ STOCK_COLUMNS = [
         tooltip=lambda r: r.location_name,
     ),
     Column("SKU", lambda r: r.sku, "sku", width_chars=14),
-    Column("Product", lambda r: r.product_name, "product", width_chars=34, stretch=True),
-    Column("On hand", lambda r: f"{r.quantity:,}", "quantity", ALIGN_RIGHT, width_chars=10),
-    Column("Unit", lambda r: r.unit, None, width_chars=6),
+    Column("Product", lambda r: r.product_name, "product", width_chars=30, stretch=True),
+    Column(
+        "On hand",
+        lambda r: formats.quantity(r.quantity),
+        "quantity",
+        ALIGN_RIGHT,
+        width_chars=10,
+        raw=lambda r: r.quantity,
+    ),
+    Column("Unit", lambda r: r.unit, None, width_chars=5),
+    Column(
+        "Batches",
+        _batches_text,
+        None,
+        width_chars=12,
+        tooltip=lambda r: (
+            f"{r.batches} batches held; Ctrl+L shows them in the ledger" if r.batches > 1 else ""
+        ),
+        raw=lambda r: r.first_batch if r.batches == 1 else r.batches,
+    ),
+    Column(
+        "First expiry",
+        lambda r: formats.day(r.first_expiry),
+        None,
+        width_chars=10,
+        raw=lambda r: r.first_expiry,
+    ),
     Column(
         "Reorder at",
-        lambda r: f"{r.reorder_level:,}" if r.reorder_level else "",
+        lambda r: formats.quantity(r.reorder_level) if r.reorder_level else "",
         "reorder_level",
         ALIGN_RIGHT,
         width_chars=10,
+        raw=lambda r: r.reorder_level,
     ),
     Column(
         "Status",
         lambda r: "Low" if r.low else "",
         None,
         icon=lambda r: theme.icon("warning") if r.low else None,
-        tooltip=lambda r: f"At or below the reorder level of {r.reorder_level:,}" if r.low else "",
+        tooltip=lambda r: (
+            f"At or below the reorder level of {formats.quantity(r.reorder_level)}" if r.low else ""
+        ),
     ),
 ]
 
 LEDGER_COLUMNS = [
-    Column("When", lambda r: to_local(r.created_at).strftime("%Y-%m-%d %H:%M:%S"), width_chars=17),
+    Column(
+        "When",
+        lambda r: formats.moment(r.created_at),
+        width_chars=16,
+        tooltip=lambda r: to_local(r.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        raw=lambda r: to_local(r.created_at),
+    ),
     Column("Voucher", lambda r: voucher_label(r.voucher_type), width_chars=13),
     Column("Voucher no.", lambda r: r.voucher_no, width_chars=21),
     Column("SKU", lambda r: r.sku, width_chars=10),
-    Column("Product", lambda r: r.product_name, width_chars=22, tooltip=lambda r: r.product_name),
+    Column(
+        "Product",
+        lambda r: r.product_name,
+        width_chars=22,
+        tooltip=lambda r: r.product_name,
+        stretch=True,
+    ),
     Column("Batch", lambda r: r.batch_code, width_chars=12),
-    Column("Qty", lambda r: f"{r.quantity:+,}", align=ALIGN_RIGHT, width_chars=7),
-    Column("Balance", lambda r: f"{r.balance_after:,}", align=ALIGN_RIGHT, width_chars=8),
-    Column("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),
+    Column(
+        "Qty",
+        lambda r: ("+" if r.quantity > 0 else "") + formats.quantity(r.quantity),
+        align=ALIGN_RIGHT,
+        width_chars=7,
+        raw=lambda r: r.quantity,
+    ),
+    Column(
+        "Balance",
+        lambda r: formats.quantity(r.balance_after),
+        align=ALIGN_RIGHT,
+        width_chars=8,
+        raw=lambda r: r.balance_after,
+    ),
+    Column("Reason", lambda r: r.reason, width_chars=22, tooltip=lambda r: r.reason),
 ]
 
 
@@ -128,6 +186,7 @@ class OptionalDate(QWidget):
         super().__init__(parent)
         self.check = QCheckBox(text)
         self.edit = DateEdit(QDate.currentDate())
+        self.edit.setAccessibleName(f"{text} date")
         # Not a signal at every digit typed: each would re-read the ledger.
         self.edit.setKeyboardTracking(False)
         self.check.setToolTip(f"Tick to filter by this date; unticked: {text.lower()} any date")
@@ -227,6 +286,7 @@ class InventoryView(BaseView):
             own = (self.app.ctx.site_id, f"This site's locations ({self.app.who.site_code})")
         self.location = LocationCombo(self.app.store, any_label="All locations", own_site=own)
         self.location.setObjectName("stock-location")
+        self.location.setAccessibleName("Location")
         self.search = search_field("stock-search", "Search SKU or name…", width_chars=28)
         self.low_only = QCheckBox("Low stock only")
         self.stock_summary = label("", "hint")
@@ -287,7 +347,7 @@ class InventoryView(BaseView):
         with store.reader() as s:
             total = reports.stock_row_count(s, **flt)
             low = reports.stock_row_count(s, **{**flt, "low_only": True})
-        self.stock_summary.setText(f"{total:,} row{'s' if total != 1 else ''} · {low:,} low")
+        self.stock_summary.setText(f"{formats.plural(total, 'row')} · {formats.quantity(low)} low")
 
     # --- ledger tab ------------------------------------------------------------------
 
@@ -296,8 +356,10 @@ class InventoryView(BaseView):
         col = QVBoxLayout(page)
         self.ledger_location = LocationCombo(self.app.store, prefer_site_id=self.app.ctx.site_id)
         self.ledger_location.setObjectName("ledger-location")
+        self.ledger_location.setAccessibleName("Ledger location")
         self.ledger_product = ProductPicker(self.app.store)
         self.ledger_product.setObjectName("ledger-product")
+        self.ledger_product.setAccessibleName("Ledger product")
         self.ledger_product.setMinimumWidth(self.fontMetrics().averageCharWidth() * 26)
         self.ledger_since = OptionalDate("From")
         self.ledger_since.setObjectName("ledger-since")
@@ -305,6 +367,7 @@ class InventoryView(BaseView):
         self.ledger_until.setObjectName("ledger-until")
         self.ledger_voucher = QComboBox()
         self.ledger_voucher.setObjectName("ledger-voucher")
+        self.ledger_voucher.setAccessibleName("Voucher type")
         self.ledger_voucher.addItem("All vouchers", None)
         for vt in VoucherType:
             self.ledger_voucher.addItem(voucher_label(vt), vt)
@@ -404,7 +467,7 @@ class InventoryView(BaseView):
 
         def show(n: int) -> None:
             if generation == self.count_generation:
-                self.ledger_summary.setText(f"{n:,} entries")
+                self.ledger_summary.setText(formats.plural(n, "entry", "entries"))
 
         def failed(exc: BaseException) -> None:
             if generation == self.count_generation:
@@ -480,7 +543,7 @@ class InventoryView(BaseView):
         return self.open_dialog(dialog)
 
 
-class _StockDialog(QDialog):
+class _StockDialog(GuardedDialog):
     """What the transfer and count dialogs share: a form, Ctrl+S, errors beside fields, the
     product and batch fields, and the stock on hand at the source for the chosen product."""
 
@@ -495,8 +558,7 @@ class _StockDialog(QDialog):
         self.form = Form()
         self.layout_.addWidget(self.form)
         self.product = ProductPicker(app.store)
-        self.batch = QLineEdit()
-        self.batch.setPlaceholderText("only for batch-tracked products")
+        self.batch = BatchPicker(app.store)
         self.on_hand = label("", "hint")
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -520,6 +582,8 @@ class _StockDialog(QDialog):
         EnterMovesFocus(self, self.form.inputs)
         self.product.productChosen.connect(lambda _p: self.show_on_hand(source))
         source.currentIndexChanged.connect(lambda _i: self.show_on_hand(source))
+        self.product.productChosen.connect(lambda _p: self.load_batches(source))
+        source.currentIndexChanged.connect(lambda _i: self.load_batches(source))
         if product is not None:
             self.product.set_product(product)
             amount.setFocus()
@@ -531,9 +595,13 @@ class _StockDialog(QDialog):
         if product is None:
             raise ValidationFailed([("product_id", "choose a product: type its SKU or name")])
         batch_id = None
-        if self.batch.text().strip():
-            batch_id = reports.find_batch(session, product_id=product.id, code=self.batch.text()).id
+        if self.batch.code():
+            batch_id = reports.find_batch(session, product_id=product.id, code=self.batch.code()).id
         return product, batch_id
+
+    def load_batches(self, location: LocationCombo) -> None:
+        product = self.product.chosen
+        self.batch.load(product.id if product else None, location.location_id())
 
     def show_on_hand(self, location: LocationCombo) -> None:
         loc, product = location.location_id(), self.product.chosen
@@ -541,7 +609,8 @@ class _StockDialog(QDialog):
             self.on_hand.setText("")
             return
         n = self.app.read(lambda s: stock.on_hand(s, location_id=loc, product_id=product.id))
-        self.on_hand.setText(f"On hand at {location.currentText().split(' — ')[0]}: {n:,}")
+        where = location.currentText().split(" — ")[0]
+        self.on_hand.setText(f"On hand at {where}: {formats.quantity(n)}")
 
     def save(self) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -564,12 +633,13 @@ class TransferDialog(_StockDialog):
         self.to_location = LocationCombo(app.store, site_id=site)
         if from_location_id is not None:
             self.from_location.select(from_location_id)
-        if self.to_location.count() > 1 and self.to_location.currentIndex() == (
-            self.from_location.currentIndex()
-        ):
-            self.to_location.setCurrentIndex(1 if self.from_location.currentIndex() == 0 else 0)
+        # No destination is guessed: Enter, Enter must never post stock to a place the clerk
+        # did not choose (the first entry could be a distributor's stock point).
+        self.to_location.setPlaceholderText("choose where the stock goes")
+        self.to_location.setCurrentIndex(-1)
         self.quantity = QuantityEdit()
         self.reason = QLineEdit()
+        self.reason.setPlaceholderText("why the stock moves, e.g. restock the dispatch bay")
         f = self.form
         f.add(("from_location_id", "location_id"), "&From", self.from_location)
         f.add(("to_location_id", "input"), "T&o", self.to_location)
@@ -585,6 +655,8 @@ class TransferDialog(_StockDialog):
 
         def act(s: Any) -> tuple[ProductChoice, Any]:
             product, batch_id = self.product_and_batch(s)
+            if self.to_location.location_id() is None:
+                raise ValidationFailed([("to_location_id", "choose where the stock goes")])
             result = stock.transfer(
                 s,
                 ctx=ctx,
@@ -608,7 +680,8 @@ class TransferDialog(_StockDialog):
         dst = self.to_location.currentText().split(" — ")[0]
         self.app.notify("stock")
         self.posted.emit(
-            f"Transferred {self.quantity.value():,} × {product.sku} from {src} to {dst}."
+            f"Transferred {formats.quantity(self.quantity.value())} × {product.sku} "
+            f"from {src} to {dst}."
         )
         self.accept()
         return True
@@ -671,7 +744,10 @@ class CountDialog(_StockDialog):
             text = f"The count of {product.sku} matches the books: nothing was posted."
         else:
             self.app.notify("stock")
-            text = f"Count of {product.sku} posted: the books now show {self.counted.value():,}."
+            text = (
+                f"Count of {product.sku} posted: the books now show "
+                f"{formats.quantity(self.counted.value())}."
+            )
         self.posted.emit(text)
         self.accept()
         return True

@@ -23,21 +23,32 @@ from PySide6.QtWidgets import (
 
 from hom.core.names import APP_NAME
 from hom.services import reports
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.about import show_about
 from hom_desktop.ui.base import AppSession, BaseView
 
 
 def view_classes() -> list[type[BaseView]]:
     """Every screen, in sidebar order (imported here so a view's module loads only with Qt)."""
+    from hom_desktop.ui.dashboards import DashboardView
     from hom_desktop.ui.geography import GeographyView
     from hom_desktop.ui.inventory import InventoryView
     from hom_desktop.ui.parties import PartiesView
     from hom_desktop.ui.production import ProductionView
     from hom_desktop.ui.products import ProductsView
+    from hom_desktop.ui.tools import ToolsView
     from hom_desktop.ui.users import UsersView
 
-    return [InventoryView, ProductionView, ProductsView, PartiesView, GeographyView, UsersView]
+    return [
+        DashboardView,
+        InventoryView,
+        ProductionView,
+        ProductsView,
+        PartiesView,
+        GeographyView,
+        UsersView,
+        ToolsView,
+    ]
 
 
 class StatusBar:
@@ -101,7 +112,7 @@ class StatusBar:
 
     def refresh(self) -> None:
         n = self.window.app.read(reports.pending_sync_count)
-        self.pending.setText(f"{n:,} waiting to sync")
+        self.pending.setText(f"{formats.quantity(n)} waiting to sync")
         self.pending.setToolTip("Changes made here that the sync has not sent yet")
 
 
@@ -144,6 +155,7 @@ class MainWindow(QMainWindow):
         row.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Screens")
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         width = max(self.nav.fontMetrics().horizontalAdvance(v.title) for v in self.view_types)
@@ -291,6 +303,15 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        unsaved = [text for v in self.views.values() if (text := v.unsaved_changes())]
+        if unsaved and not prompts.confirm(
+            self,
+            "Discard what you typed?",
+            "Not saved yet: " + "; ".join(unsaved) + ".\n\nClose and discard it?",
+        ):
+            event.ignore()
+            self.signing_out = False
+            return
         self.save_state()
         self.status.timer.stop()
         event.accept()

@@ -41,10 +41,14 @@ class MasterDataView(BaseView):
         super().__init__(app, parent)
         manage = app.can(self.manage_permission)
         self.new_action = self.action(
-            f"&New {self.noun}", new, icon="add", shortcut="Ctrl+N", enabled=manage
+            f"Ne&w {self.noun}",
+            lambda: (new(), self.form.mark_clean()),
+            icon="add",
+            shortcut="Ctrl+N",
+            enabled=manage,
         )
         self.save_action = self.action(
-            f"&Save {self.noun}", self.save, icon="save", shortcut="Ctrl+S", enabled=manage
+            f"Sa&ve {self.noun}", self._save_typed, icon="save", shortcut="Ctrl+S", enabled=manage
         )
         self.import_action = self.action(
             "&Import CSV…",
@@ -76,6 +80,21 @@ class MasterDataView(BaseView):
 
     # --- the frame -----------------------------------------------------------------------
 
+    def _save_typed(self) -> bool:
+        saved = self.save()
+        if saved:
+            self.form.mark_clean()
+        return saved
+
+    def _pick(self, index: QModelIndex) -> None:
+        self._picked(index)
+        self.form.mark_clean()
+
+    def unsaved_changes(self) -> str:
+        if self.form.dirty:
+            return f"the {self.noun} you were typing on the {self.title} screen"
+        return ""
+
     def add_search_row(self, search: QLineEdit, *filters: QWidget) -> None:
         """``search``, the view's ``filters`` and the row count at the right. The table reloads
         when typing pauses, not at every key (each reload is a count and a page in SQL)."""
@@ -99,7 +118,7 @@ class MasterDataView(BaseView):
         splitter.setStretchFactor(1, 0)
         splitter.setChildrenCollapsible(False)
         self.page.addWidget(splitter, 1)
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._picked(cur))
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._pick(cur))
 
     def form_panel(self, form: Form, *extra_buttons: QWidget) -> QWidget:
         """The edit panel: a title ("New product" until a row is picked), ``form``, then New at
@@ -121,6 +140,7 @@ class MasterDataView(BaseView):
         manage = self.app.can(self.manage_permission)
         for w in form.inputs:
             w.setEnabled(manage)
+        form.mark_clean()
         return panel
 
     def focus_first(self) -> None:

@@ -19,6 +19,7 @@ from hom.models.enums import GeoLevel, PartyKind
 from hom.schemas.party import PartyPublic
 from hom.services import parties, reports
 from hom.services.reports import GeoChoice
+from hom_desktop.ui import formats
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, find_data
 from hom_desktop.ui.master import MasterDataView
@@ -33,7 +34,7 @@ class PartyRow:
 
 
 PARTY_COLUMNS = [
-    Column("Code", lambda r: r.party.code, "code", width_chars=9),
+    Column("Code", lambda r: r.party.code, "code", width_chars=7),
     Column(
         "Name",
         lambda r: r.party.name,
@@ -42,10 +43,17 @@ PARTY_COLUMNS = [
         tooltip=lambda r: r.party.name,
         stretch=True,
     ),
-    Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=9),
-    Column("Territory", lambda r: r.territory, width_chars=16, tooltip=lambda r: r.territory),
-    Column("Distributor", lambda r: r.distributor, width_chars=14, tooltip=lambda r: r.distributor),
-    Column("Phone", lambda r: r.party.phone, "phone", width_chars=13),
+    Column("Kind", lambda r: r.party.kind.value.capitalize(), "kind", width_chars=8),
+    # Territory is read as much as the name: it shares the spare width.
+    Column(
+        "Territory",
+        lambda r: r.territory,
+        width_chars=16,
+        tooltip=lambda r: r.territory,
+        stretch=True,
+    ),
+    Column("Distributor", lambda r: r.distributor, width_chars=9, tooltip=lambda r: r.distributor),
+    Column("Phone", lambda r: r.party.phone, "phone", width_chars=12),
     Column(
         "Active", lambda r: "yes" if r.party.active else "no", "active", ALIGN_CENTER, width_chars=4
     ),
@@ -110,11 +118,14 @@ class PartiesView(MasterDataView):
         added for the party shown, see ``_select_distributor``)."""
         self.geo: dict[uuid.UUID, GeoChoice] = {}
         self.kind_filter = QComboBox()
+        self.kind_filter.setAccessibleName("Kind filter")
         for text, value in KIND_FILTERS:
             self.kind_filter.addItem(text, value)
         self.territory_filter = QComboBox()
+        self.territory_filter.setAccessibleName("Territory filter")
         self.territory_filter.setObjectName("party-territory-filter")
         self.active_filter = QComboBox()
+        self.active_filter.setAccessibleName("Active or inactive")
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.add_search_row(
@@ -158,7 +169,7 @@ class PartiesView(MasterDataView):
         f.add(("territory_id", "territory_code"), "&Territory", self.territory)
         f.add(("distributor_id", "distributor_code"), "&Distributor", self.distributor)
         f.add("phone", "&Phone", self.phone)
-        f.add("address", "&Address", self.address)
+        f.add("address", "Addr&ess", self.address)
         f.add("active", "Status", self.active)
         panel = self.form_panel(f)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
@@ -321,7 +332,7 @@ class PartiesView(MasterDataView):
 
         self.model.set_fetch(offset_pager(read))
         total = self.app.read(lambda s: parties.count_parties(s, **flt))
-        self.count_label.setText(f"{total:,} parties")
+        self.count_label.setText(f"{formats.quantity(total)} parties")
         if select is not None:
             row = self.model.find(lambda r: r.party.id == select)
             if row >= 0:

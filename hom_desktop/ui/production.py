@@ -28,7 +28,7 @@ from hom.core.errors import DomainError, ValidationFailed
 from hom.models.enums import Shift
 from hom.schemas.production import ProductionLogRow
 from hom.services import production
-from hom_desktop.ui import prompts, theme
+from hom_desktop.ui import formats, prompts, theme
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox
 from hom_desktop.ui.forms import EnterMovesFocus, FormErrors, ProductPicker, QuantityEdit, label
 from hom_desktop.ui.table_model import (
@@ -50,13 +50,23 @@ def _status(r: ProductionLogRow) -> str:
 LOG_COLUMNS = [
     Column("Shift", lambda r: r.shift.value, width_chars=3),
     Column("SKU", lambda r: r.sku, width_chars=12),
-    Column("Product", lambda r: r.product_name, width_chars=26),
+    Column("Product", lambda r: r.product_name, width_chars=26, stretch=True),
     Column("Batch", lambda r: r.batch_code or "", width_chars=12),
-    Column("Good", lambda r: f"{r.good_qty:,}", align=ALIGN_RIGHT, width_chars=7),
-    Column("Rejected", lambda r: f"{r.rejected_qty:,}", align=ALIGN_RIGHT, width_chars=6),
+    Column("Good", lambda r: f"{formats.quantity(r.good_qty)}", align=ALIGN_RIGHT, width_chars=7),
+    Column(
+        "Rejected",
+        lambda r: f"{formats.quantity(r.rejected_qty)}",
+        align=ALIGN_RIGHT,
+        width_chars=6,
+    ),
     Column("Status", _status, width_chars=8),
-    Column("Posted", lambda r: to_local(r.created_at).strftime("%H:%M:%S"), width_chars=8),
-    Column("Remarks", lambda r: r.remarks, tooltip=lambda r: r.remarks),
+    Column(
+        "Posted",
+        lambda r: to_local(r.created_at).strftime("%H:%M:%S"),
+        width_chars=8,
+        raw=lambda r: to_local(r.created_at),
+    ),
+    Column("Remarks", lambda r: r.remarks, width_chars=18, tooltip=lambda r: r.remarks),
 ]
 
 
@@ -129,7 +139,7 @@ class ProductionView(BaseView):
         self.day = QDateEdit(qdate(production.local_today()))
         self.day.setObjectName("prod-date")
         self.day.setCalendarPopup(True)
-        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setDisplayFormat(formats.DATE_INPUT)
         self.shift = QComboBox()
         self.shift.setObjectName("prod-shift")
         for s in Shift:
@@ -153,16 +163,17 @@ class ProductionView(BaseView):
         self.post_button.clicked.connect(self.post)
         fields: list[tuple[str | tuple[str, ...], str, QWidget, int]] = [
             ("production_date", "&Date", self.day, 2),
-            ("shift", "S&hift", self.shift, 1),
+            ("shift", "Shif&t", self.shift, 1),
             ("product_id", "&Product (SKU or name)", self.product, 5),
             ("batch_code", "&Batch", self.batch, 2),
-            ("good_qty", "&Good", self.good, 2),
+            ("good_qty", "G&ood", self.good, 2),
             ("rejected_qty", "Re&jected", self.rejected, 2),
-            (("remarks", "site_id", "location_id"), "&Remarks", self.remarks, 4),
+            (("remarks", "site_id", "location_id"), "Re&marks", self.remarks, 4),
         ]
         for col, (names, title, widget, stretch) in enumerate(fields):
             caption = QLabel(title)
             caption.setBuddy(widget)
+            widget.setAccessibleName(title.replace("&", "").split(" (")[0])
             grid.addWidget(caption, 0, col)
             grid.addWidget(widget, 1, col)
             err = label("", "error", wrap=True)
@@ -219,7 +230,8 @@ class ProductionView(BaseView):
             self.errors.show(exc)
             return False
         self.say(
-            f"Posted {values['good_qty']:,} good and {values['rejected_qty']:,} rejected "
+            f"Posted {formats.quantity(values['good_qty'])} good and "
+            f"{formats.quantity(values['rejected_qty'])} rejected "
             f"of {sku}, shift {values['shift'].value}."
         )
         self.app.notify("production", "stock")
@@ -241,13 +253,16 @@ class ProductionView(BaseView):
                 )
 
         self.model.set_fetch(offset_pager(read))
-        self.day_title.setText(f"Log of {day:%A %d %B %Y}")
+        self.day_title.setText(f"Log of {day:%A}, {formats.day(day)}")
         rows = self.model.rows()
         good = sum(r.good_qty for r in rows)
         rejected = sum(r.rejected_qty for r in rows)
         more = "+" if self.model.canFetchMore() else ""
+        noun = "line" if len(rows) == 1 and not more else "lines"
         self.day_summary.setText(
-            f"{len(rows):,}{more} lines · net good {good:,} · net rejected {rejected:,}"
+            f"{formats.quantity(len(rows))}{more} {noun}"
+            f" · net good {formats.quantity(good)}"
+            f" · net rejected {formats.quantity(rejected)}"
         )
 
     def refresh(self) -> None:
@@ -269,7 +284,8 @@ class ProductionView(BaseView):
         reason = prompts.ask_text(
             self,
             "Reverse entry",
-            f"Why is the entry of {row.good_qty:,} × {row.sku} (shift {row.shift.value}) "
+            f"Why is the entry of {formats.quantity(row.good_qty)} × {row.sku} "
+            f"(shift {row.shift.value}) "
             "being reversed?",
         )
         if reason is None:
@@ -286,7 +302,7 @@ class ProductionView(BaseView):
             prompts.error(self, "Reverse entry", text)
             return False
         self.errors.clear()
-        self.say(f"Reversed {row.good_qty:,} × {row.sku}: {reason}")
+        self.say(f"Reversed {formats.quantity(row.good_qty)} × {row.sku}: {reason}")
         self.app.notify("production", "stock")
         self.reload_day()
         return True

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QWid
 from hom.core.errors import DomainError
 from hom.schemas.product import ProductPublic
 from hom.services import products
-from hom_desktop.ui import theme
+from hom_desktop.ui import formats, theme
 from hom_desktop.ui.base import AppSession, search_field
 from hom_desktop.ui.forms import Form, QuantityEdit, find_data
 from hom_desktop.ui.master import MasterDataView
@@ -25,7 +25,8 @@ from hom_desktop.ui.table_model import ALIGN_RIGHT, Column, PagedTableModel, Row
 
 
 def money(value: Any) -> str:
-    return f"{value:,.2f}"
+    """A price as en-IN writes it: ₹1,23,456.00."""
+    return formats.money(value)
 
 
 PRODUCT_COLUMNS = [
@@ -35,20 +36,26 @@ PRODUCT_COLUMNS = [
     ),
     Column("Category", lambda p: p.category, "category", width_chars=9),
     Column("Pack", lambda p: p.pack_size, "pack_size", ALIGN_RIGHT, width_chars=4),
-    Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=7),
+    Column("MRP", lambda p: money(p.mrp), "mrp", ALIGN_RIGHT, width_chars=9, raw=lambda p: p.mrp),
     Column(
         "Dist.",
         lambda p: money(p.distributor_price),
         "distributor_price",
         ALIGN_RIGHT,
-        width_chars=7,
+        width_chars=9,
+        raw=lambda p: p.distributor_price,
     ),
     Column(
-        "Retail", lambda p: money(p.retailer_price), "retailer_price", ALIGN_RIGHT, width_chars=7
+        "Retail",
+        lambda p: money(p.retailer_price),
+        "retailer_price",
+        ALIGN_RIGHT,
+        width_chars=9,
+        raw=lambda p: p.retailer_price,
     ),
     Column(
         "Reorder",
-        lambda p: p.reorder_level or "",
+        lambda p: formats.quantity(p.reorder_level) if p.reorder_level else "",
         "reorder_level",
         ALIGN_RIGHT,
         width_chars=6,
@@ -77,9 +84,11 @@ class ProductsView(MasterDataView):
         super().__init__(app, parent, heading="Products", new=self.new_product)
         self.editing: ProductPublic | None = None
         self.active_filter = QComboBox()
+        self.active_filter.setAccessibleName("Active or inactive")
         for text, value in ACTIVE_FILTERS:
             self.active_filter.addItem(text, value)
         self.category_filter = QComboBox()
+        self.category_filter.setAccessibleName("Category filter")
         self.add_search_row(
             search_field("product-search", "Search SKU or name…", width_chars=28),
             self.active_filter,
@@ -138,7 +147,7 @@ class ProductsView(MasterDataView):
         f.add("retailer_price", "&Retailer price", self.retailer_price)
         f.add("reorder_level", "Reorder &level", self.reorder_level)
         f.add("track_batches", "Batches", self.track_batches)
-        f.add("shelf_life_days", "S&helf life", self.shelf_life)
+        f.add("shelf_life_days", "Shelf lif&e", self.shelf_life)
         f.add("active", "Status", self.active)
         self.revert_button = QPushButton(theme.icon("refresh"), "Revert")
         self.revert_button.clicked.connect(self.revert)
@@ -248,7 +257,7 @@ class ProductsView(MasterDataView):
 
         self.model.set_fetch(offset_pager(read))
         total = self.app.read(lambda s: products.count_products(s, **flt))
-        self.count_label.setText(f"{total:,} products")
+        self.count_label.setText(f"{formats.quantity(total)} products")
         if select is not None:
             row = self.model.find(lambda p: p.id == select)
             if row >= 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -88,6 +89,9 @@ class SignInDialog(QDialog):
         self.sign_in_button = buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in_button.setDefault(True)
         self.quit_button = buttons.addButton("Quit", QDialogButtonBox.ButtonRole.RejectRole)
+        # Enter signs in wherever the focus is (after a Tab round it sits on Quit, and an
+        # auto-default Quit would take Enter and close the program).
+        self.quit_button.setAutoDefault(False)
         self.sign_in_button.clicked.connect(self.attempt)
         self.quit_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
@@ -103,6 +107,13 @@ class SignInDialog(QDialog):
         where = _store_name(store)
         self.store_label.setText(f"Store: {where}" if where else "Sign in to continue")
         self.sign_in_button.setEnabled(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc does not quit the program from here: only Quit (or closing the window) does."""
+        if event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def attempt(self) -> bool:
         """One sign-in attempt; True when it succeeded (``ctx`` and ``who`` are then set)."""

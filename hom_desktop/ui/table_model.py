@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -46,6 +54,8 @@ class Column:
     width_chars: int | None = None
     stretch: bool = False
     """Takes the width left over (the column people read: a name), instead of the last one."""
+    raw: Callable[[Any], Any] | None = None
+    """The value written to an exported file (a number, a date); None: the text shown."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,21 @@ class PagedTableModel(QAbstractTableModel):
     def sort_order(self) -> Qt.SortOrder:
         return Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
 
+    @property
+    def page_source(self) -> PageFetch | None:
+        """The query behind the rows (an export reads every page of it)."""
+        return self._fetch
+
+    @property
+    def sort_key(self) -> str | None:
+        if 0 <= self._sort_column < len(self._columns):
+            return self._columns[self._sort_column].sort_key
+        return None
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
     def set_fetch(self, fetch: PageFetch) -> None:
         """A new query (filters changed): drop the cache and read the first page."""
         self._fetch = fetch
@@ -186,12 +211,7 @@ class PagedTableModel(QAbstractTableModel):
         """The page after ``cursor``; advances the cursor but does not add the rows."""
         if self._fetch is None:
             return []
-        sort_key = (
-            self._columns[self._sort_column].sort_key
-            if 0 <= self._sort_column < len(self._columns)
-            else None
-        )
-        req = PageRequest(cursor, self._page_size, sort_key, self._descending)
+        req = PageRequest(cursor, self._page_size, self.sort_key, self._descending)
         try:
             page = self._fetch(req)
         except Exception as exc:  # a failed read must not take the window down
@@ -287,13 +307,72 @@ class PagedTableModel(QAbstractTableModel):
         self.reload()
 
 
-def make_table(model: PagedTableModel, *, object_name: str = "") -> QTableView:
+def row_key(row: Any) -> Any:
+    """What identifies a row across reloads (its ``key`` or ``id``), or None."""
+    for name in ("key", "id"):
+        value = getattr(row, name, None)
+        if value is not None and not callable(value):
+            return value
+    return None
+
+
+class _KeyboardTable(QObject):
+    """Keyboard habits of every table: tabbing in selects the current (or first) row, so
+    Down goes to the next one and an action has a row at once; and a reload (after a post, a
+    new filter) keeps the selected row selected, found again by its key."""
+
+    def __init__(self, view: QTableView, model: PagedTableModel) -> None:
+        super().__init__(view)
+        self._view = view
+        self._model = model
+        self._kept: tuple[Any, int] | None = None
+        view.installEventFilter(self)
+        model.modelAboutToBeReset.connect(self._remember)
+        model.modelReset.connect(self._restore)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and not self._view.selectionModel().hasSelection():
+            current = self._view.currentIndex()
+            if self._model.rowCount() > 0:
+                self.select(current.row() if current.isValid() else 0)
+        return False
+
+    def select(self, row: int) -> None:
+        self._view.selectRow(row)
+        self._view.setCurrentIndex(self._model.index(row, 0))
+
+    def _remember(self) -> None:
+        rows = self._view.selectionModel().selectedRows()
+        if rows:
+            n = rows[0].row()
+            self._kept = (row_key(self._model.row(n)), n)
+        else:
+            self._kept = None
+
+    def _restore(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is None or self._model.rowCount() == 0:
+            return
+        key, n = kept
+        found = self._model.find(lambda r: row_key(r) == key) if key is not None else -1
+        self.select(found if found >= 0 else min(n, self._model.rowCount() - 1))
+
+
+def make_table(model: PagedTableModel, *, object_name: str = "", name: str = "") -> QTableView:
     """A read-only table view set up the same way everywhere: whole-row selection, SQL sorting
-    on the columns that support it, sensible widths."""
+    on the columns that support it, sensible widths, Tab leaving the table (arrows move inside
+    it), a row selected as the keyboard arrives, and export to CSV and Excel of what it shows.
+    ``name`` is what a screen reader says (and an export's title); the object name without."""
+    from hom_desktop.ui import table_export
+
     view = QTableView()
     if object_name:
         view.setObjectName(object_name)
+    view.setAccessibleName(name or object_name.replace("-", " ").capitalize())
     view.setModel(model)
+    view.setTabKeyNavigation(False)
+    view.keyboard = _KeyboardTable(view, model)  # type: ignore[attr-defined]
+    view.export_actions = table_export.install(view)  # type: ignore[attr-defined]
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 
 RESOURCES = "hom_desktop.resources"
 
@@ -28,6 +28,17 @@ def icon(name: str) -> QIcon:
         return QIcon(str(real))
 
 
+TITLE_SCALE = 1.6
+"""A title's size relative to the application's font, so titles grow with the system font."""
+
+
 @cache
-def stylesheet() -> str:
+def _stylesheet_text() -> str:
     return resource_text("styles", "hom.qss")
+
+
+def stylesheet() -> str:
+    """The stylesheet, with sizes that follow the application's font (``@title-size``)."""
+    base = QGuiApplication.font().pointSizeF() if QGuiApplication.instance() else 10.0
+    base = base if base > 0 else 10.0
+    return _stylesheet_text().replace("@title-size", f"{base * TITLE_SCALE:.1f}pt")

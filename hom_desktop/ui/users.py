@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QGroupBox,
     QLineEdit,
@@ -25,9 +24,9 @@ from hom.core.clock import to_local, utcnow
 from hom.core.errors import DomainError, ValidationFailed
 from hom.schemas.user import UserPublic
 from hom.services import sites, users
-from hom_desktop.ui import prompts
+from hom_desktop.ui import formats, prompts
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
-from hom_desktop.ui.forms import EnterMovesFocus, Form, debounce, label
+from hom_desktop.ui.forms import EnterMovesFocus, Form, GuardedDialog, debounce, label
 from hom_desktop.ui.table_model import Column, PagedTableModel, make_table, offset_pager
 
 
@@ -46,9 +45,7 @@ USER_COLUMNS = [
     Column("Status", _status, width_chars=18),
     Column(
         "Last sign-in",
-        lambda u: (
-            to_local(u.last_login_at).strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"
-        ),
+        lambda u: formats.moment(u.last_login_at) if u.last_login_at else "never",
         width_chars=16,
     ),
 ]
@@ -174,7 +171,7 @@ class UsersView(BaseView):
         return True
 
 
-class _UserFormDialog(QDialog):
+class _UserFormDialog(GuardedDialog):
     saved = Signal(str, str)  # message, username
 
     def __init__(self, app: AppSession, parent: QWidget | None, title: str, ok: str) -> None:

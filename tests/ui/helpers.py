@@ -104,3 +104,32 @@ def worker_held() -> Iterator[None]:
         yield
     finally:
         release.set()
+
+
+def batches_in_stock(
+    kit: Any, sku: str, batches: list[tuple[str, int, int]]
+) -> tuple[uuid.UUID, str]:
+    """A batch-tracked product with (code, days to expiry, quantity received) batches at the
+    kit's default location (a quantity of 0 makes the batch without stock); (id, sku)."""
+    from datetime import date, timedelta
+
+    from hom.models import Batch
+
+    with kit.session() as s:
+        p = add_product(s, sku=sku, name=f"Tea {sku}", track_batches=True)
+        for code, days, qty in batches:
+            batch = Batch(product_id=p.id, code=code, expires_on=date.today() + timedelta(days))
+            s.add(batch)
+            s.flush()
+            if qty:
+                stock.receive(
+                    s,
+                    ctx=kit.ctx,
+                    receipt_in={
+                        "location_id": kit.location_id,
+                        "product_id": p.id,
+                        "batch_id": batch.id,
+                        "quantity": qty,
+                    },
+                )
+        return p.id, p.sku

@@ -66,6 +66,7 @@ def test_location_filter(qtbot, kit, app_session):
     dialog.to_location.select(other)
     qtbot.keyClicks(dialog.product, sku)
     dialog.quantity.setValue(4)
+    dialog.reason.setText("restock")
     assert dialog.save()
     assert v.stock_summary.text() == "2 rows · 0 low"
     v.location.select(other)
@@ -165,6 +166,7 @@ def test_transfer_to_the_same_location_is_refused(qtbot, kit, view):
     dialog.to_location.select(kit.location_id)
     qtbot.keyClicks(dialog.product, sku)
     dialog.quantity.setValue(1)
+    dialog.reason.setText("restock")
     assert not dialog.save()
     assert "must differ" in dialog.form.errors.error_text("to_location_id")
 
@@ -209,6 +211,7 @@ def test_ledger_filters_by_product_voucher_and_date(qtbot, kit, view, qtmodeltes
     dialog.to_location.select(other)
     qtbot.keyClicks(dialog.product, sku1)
     dialog.quantity.setValue(2)
+    dialog.reason.setText("restock")
     assert dialog.save()
     view.tabs.setCurrentIndex(1)
     view.refresh_ledger()
@@ -322,7 +325,7 @@ def test_ledger_dates_are_typed_and_the_box_says_whether_they_count(qtbot, kit, 
     qtbot.keyClick(since.check, Qt.Key.Key_Tab)
     assert since.edit.hasFocus()
     tomorrow = today + timedelta(days=1)
-    qtbot.keyClicks(since.edit, tomorrow.isoformat())
+    qtbot.keyClicks(since.edit, f"{tomorrow:%d-%m-%Y}")
     qtbot.keyClick(since.edit, Qt.Key.Key_Tab)
     assert since.check.isChecked() and since.value() == tomorrow
     assert view.ledger_model.rows() == []
@@ -337,12 +340,12 @@ def test_ledger_dates_are_typed_and_the_box_says_whether_they_count(qtbot, kit, 
     # The click lands on the field's text, the keys on the field that then has the focus.
     qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
     assert QApplication.focusWidget() is until.edit
-    qtbot.keyClicks(until.edit, today.isoformat())
+    qtbot.keyClicks(until.edit, f"{today:%d-%m-%Y}")
     qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
     assert until.check.isChecked() and until.value() == today
     assert len(view.ledger_model.rows()) == 1
     qtbot.mouseClick(until.edit.lineEdit(), Qt.MouseButton.LeftButton, pos=year)
-    qtbot.keyClicks(until.edit, "2020-01-31")
+    qtbot.keyClicks(until.edit, "31-01-2020")
     qtbot.keyClick(until.edit, Qt.Key.Key_Tab)
     assert until.value().isoformat() == "2020-01-31"
     assert view.ledger_model.rows() == []  # nothing in 2020

@@ -28,14 +28,16 @@ def _nav_keys(window: MainWindow) -> list[str]:
 def test_an_admin_sees_every_view(qtbot, app_session):
     window = _window(qtbot, app_session)
     assert _nav_keys(window) == [
+        "dashboards",
         "inventory",
         "production",
         "products",
         "parties",
         "geography",
         "users",
+        "tools",
     ]
-    assert window.current_key == "inventory"  # the first view on a first sign-in
+    assert window.current_key == "dashboards"  # the first view on a first sign-in
 
 
 def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
@@ -45,7 +47,7 @@ def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
         codes = [p.code for p in clerk.permissions]
     ctx = context_with(kit.ctx, *codes, username="clerk")
     window = _window(qtbot, make_session(kit, ctx))
-    assert _nav_keys(window) == ["inventory", "products", "parties"]
+    assert _nav_keys(window) == ["inventory", "products", "parties", "tools"]
     assert "users" not in window.go_actions and "geography" not in window.go_actions
     drain()
 
@@ -73,16 +75,16 @@ def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session)
     window = _window(qtbot, app_session)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "users"
-    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "products"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Go", "&Actions", "&Help"]
     actions = [a.text() for a in window.actions_menu.actions()]
-    assert "&New product" in actions and "&Import CSV…" in actions
+    assert "Ne&w product" in actions and "&Import CSV…" in actions
     keys = {a.text(): a.shortcut().toString() for a in window.actions_menu.actions()}
-    assert keys["&New product"] == "Ctrl+N"
+    assert keys["Ne&w product"] == "Ctrl+N"
 
 
 def test_geometry_and_last_view_are_remembered(qtbot, app_session, qsettings_dir):
@@ -103,6 +105,6 @@ def test_geometry_and_last_view_are_remembered(qtbot, app_session, qsettings_dir
 
 def test_views_are_made_when_first_opened(qtbot, app_session):
     window = _window(qtbot, app_session)
-    assert set(window.views) == {"inventory"}
+    assert set(window.views) == {"dashboards"}
     window.show_view("parties")
-    assert set(window.views) == {"inventory", "parties"}
+    assert set(window.views) == {"dashboards", "parties"}

@@ -78,7 +78,7 @@ def test_fast_entry_by_keyboard(qtbot, factory, view):
     assert view.shift.currentText() == "B" and view.product.text() == ""
     assert view.good.text() == "" and view.remarks.text() == ""
     assert view.product.hasFocus()
-    assert view.day_summary.text() == "1 lines · net good 120 · net rejected 3"
+    assert view.day_summary.text() == "1 line · net good 120 · net rejected 3"
 
 
 def test_refusals_show_beside_their_fields_and_keep_the_line(qtbot, factory, view):

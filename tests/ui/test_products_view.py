@@ -231,3 +231,37 @@ def test_export_writes_the_file_in_the_background(qtbot, kit, view, tmp_path, pr
     drain()
     assert target.read_text(encoding="utf-8").splitlines()[1].startswith("SOAP-1,Neem soap")
     assert prompt_log.texts("info") == [f"Saved {target}"]
+
+
+def test_a_windows_1252_file_is_refused_until_its_encoding_is_chosen(
+    qtbot, kit, view, tmp_path, prompt_log
+):
+    path = tmp_path / "products.csv"
+    path.write_bytes(GOOD_CSV.replace("Cow ghee 1 l", "Ghee crème 1 l").encode("cp1252"))
+    prompt_log.answers.append(str(path))
+    dialog = view.open_import()
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.problems.isVisible(), timeout=5000)
+    assert "line 2, byte 15: the byte 0xE8 is not valid UTF-8" in dialog.problems.text()
+    dialog.grab().save(str(tmp_path.parent / "import-encoding.png"))
+    assert dialog.preview is None and not dialog.import_button.isEnabled()
+    dialog.encoding.setCurrentIndex(dialog.encoding.findData("cp1252"))
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    assert dialog.preview.rows[0].values["name"] == "Ghee crème 1 l"
+    assert dialog.import_button.isEnabled()
+
+
+def test_export_onto_the_store_is_refused_and_the_store_survives(
+    qtbot, kit, view, tmp_path, prompt_log
+):
+    _make(kit, "SOAP-1", "Neem soap", "30.00")
+    store_path = kit.store.settings.store_path
+    before = store_path.read_bytes()[:16]
+    prompt_log.answers.append(str(store_path))
+    view.export()
+    drain()
+    assert store_path.read_bytes()[:16] == before == b"SQLite format 3\x00"
+    assert any("is the store" in text for text in prompt_log.texts("error")), prompt_log
+    with kit.store.reader() as s:
+        assert products.count_products(s) == 1

@@ -52,14 +52,7 @@ def _template(site_code: str, site_kind: SiteKind) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="hom-template-"))
         store = open_store(load_settings(folder), auto_backup=False)
         with store.transaction() as s:
-            setup.initialize(
-                s,
-                admin_username="admin",
-                admin_password=ADMIN_PASSWORD,
-                site_code=site_code,
-                site_name=f"{site_code} site",
-                site_kind=site_kind,
-            )
+            _initialize(s, key)
         store.close()
         copy = folder / "template.sqlite3"
         backup.backup_file(store.settings.store_path, copy)
@@ -68,13 +61,38 @@ def _template(site_code: str, site_kind: SiteKind) -> Path:
 
 
 def make_store(
-    tmp_path: Path, *, site_code: str = "DEP01", site_kind: SiteKind = SiteKind.DEPOT
+    tmp_path: Path,
+    *,
+    site_code: str = "DEP01",
+    site_kind: SiteKind = SiteKind.DEPOT,
+    backend: str = "sqlite",
 ) -> StoreKit:
-    """A store initialised for one site, with its admin's context."""
+    """A store initialised for one site, with its admin's context: a SQLite file, or (with
+    ``backend="postgresql"``) the test process's PostgreSQL database reset to the same state."""
+    if backend == "postgresql":
+        from tests import pg
+
+        store = pg.store_at_template(tmp_path, (site_code, site_kind), _initialize)
+        return _kit(store)
     settings = load_settings(tmp_path / "data")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_template(site_code, site_kind), settings.store_path)
-    store = open_store(settings, auto_backup=False)
+    return _kit(open_store(settings, auto_backup=False))
+
+
+def _initialize(session: Session, key: tuple[str, SiteKind]) -> None:
+    site_code, site_kind = key
+    setup.initialize(
+        session,
+        admin_username="admin",
+        admin_password=ADMIN_PASSWORD,
+        site_code=site_code,
+        site_name=f"{site_code} site",
+        site_kind=site_kind,
+    )
+
+
+def _kit(store: Store) -> StoreKit:
     with store.reader() as s:
         admin = users.list_users(s)[0]
         ctx = users.context_for(s, user=admin)
@@ -152,3 +170,22 @@ def context_with(ctx: ActorContext, *permissions: str, username: str = "clerk") 
         username=username,
         permissions=frozenset(permissions),
     )
+
+
+def product_cells(sku: str, **over: str) -> dict[str, str]:
+    """The cells of one valid products CSV row (in the import's column order), with ``over``."""
+    return {
+        "sku": sku,
+        "name": f"{sku} name",
+        "category": "Personal care",
+        "brand": "Herbashine",
+        "unit": "pcs",
+        "pack_size": "12",
+        "mrp": "45.00",
+        "distributor_price": "34.50",
+        "retailer_price": "39.00",
+        "active": "true",
+        "track_batches": "false",
+        "shelf_life_days": "",
+        "reorder_level": "0",
+    } | over

@@ -214,3 +214,18 @@ def make_chain(session: Session, kit: StoreKit) -> Chain:
         own_stock_point_id=own_point,
         own_retailer=own_retailer,
     )
+
+
+def primary_order(session: Session, kit: StoreKit, chain: Chain, product_id: uuid.UUID, **fields):
+    """A draft primary order of one unit of ``product_id`` from the depot to the chain's
+    distributor, through the order service (``fields`` add to or replace the header)."""
+    from hom.models.enums import OrderLevel
+    from hom.services import orders
+
+    order_in = {
+        "seller_location_id": chain.depot_location_id,
+        "distributor_id": chain.distributor.id,
+        "lines": [{"product_id": product_id, "quantity": 1}],
+        **fields,
+    }
+    return orders.create_order(session, ctx=kit.ctx, level=OrderLevel.PRIMARY, order_in=order_in)

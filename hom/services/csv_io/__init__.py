@@ -20,6 +20,12 @@ Rows upsert by their natural key (product SKU, geography code, party code); ever
 the whole record, and an empty optional cell takes the field's default. ``export_csv`` writes
 exactly the import columns, so exporting and importing the result changes nothing.
 
+Reading: ``read_file`` refuses a file larger than ``MAX_IMPORT_BYTES``; ``decode`` reads strictly
+UTF-8 (with or without BOM), UTF-16 with a BOM, or an encoding the caller names, and refuses
+anything else naming the line and byte. Export protects spreadsheets: a cell that would start a
+formula (``= + - @``, tab, CR) is written with a leading apostrophe (``protect_cell``) and the
+import removes exactly that apostrophe again (``unprotect_cell``), so the round trip is exact.
+
 Both ``apply_import`` and ``export_csv`` take an optional ``cancelled`` callable, asked before
 every row: when it answers True they raise ``ImportCancelled`` (a ``DomainError``), so the
 caller's transaction rolls back and nothing of the file is kept (or no file is written). The
@@ -38,9 +44,11 @@ from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
     COLUMNS,
     MANAGE_PERMISSION,
+    MAX_IMPORT_BYTES,
     REQUIRED,
     Action,
     Cancelled,
+    CsvFileRefused,
     FieldError,
     ImportCancelled,
     ImportPreview,
@@ -50,6 +58,9 @@ from hom.services.csv_io.common import (
     _checker,
     _parse,
     decode,
+    protect_cell,
+    read_file,
+    unprotect_cell,
 )
 from hom.services.csv_io.geography import (
     _apply_geography,
@@ -69,9 +80,11 @@ __all__ = [
     "COLUMNS",
     "CREATE_CHUNK",
     "MANAGE_PERMISSION",
+    "MAX_IMPORT_BYTES",
     "REQUIRED",
     "Action",
     "Cancelled",
+    "CsvFileRefused",
     "FieldError",
     "ImportCancelled",
     "ImportPreview",
@@ -82,6 +95,9 @@ __all__ = [
     "decode",
     "export_csv",
     "preview_import",
+    "protect_cell",
+    "read_file",
+    "unprotect_cell",
 ]
 
 
@@ -177,5 +193,5 @@ def export_csv(
         "geography": _export_geography,
         "parties": _export_parties,
     }[kind]
-    writer.writerows(rows(session, check))
+    writer.writerows([protect_cell(c) for c in row] for row in rows(session, check))
     return out.getvalue()

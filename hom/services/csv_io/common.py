@@ -7,12 +7,14 @@ The per-kind modules (``products``, ``geography``, ``parties``) build on these; 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from hom.core.errors import CsvRowError, DomainError, ValidationFailed
@@ -177,13 +179,119 @@ class _RowRefused(Exception):
 # --- reading the file -------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> str:
-    """The text of a CSV file as saved by a spreadsheet: UTF-8 (with or without BOM), else
-    Windows-1252, which is what Excel writes by default on many machines."""
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+"""The most a CSV import reads (64 MiB, several hundred thousand rows); a larger or endless
+file is refused before it fills the memory."""
+
+
+class CsvFileRefused(DomainError):
+    """The file as a whole cannot be read as CSV text (too large, wrong encoding, not text)."""
+
+    code = "csv_file"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="file")
+
+
+def read_file(path: Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> bytes:
+    """The bytes of the CSV file at ``path``, refusing anything larger than ``max_bytes``."""
+    limit = _size_text(max_bytes)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        if path.is_dir():
+            raise CsvFileRefused(f"{path} is a folder: give the CSV file inside it")
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise CsvFileRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise CsvFileRefused(
+            f"{path.name} is larger than {limit}, the most one import reads; "
+            "split it into smaller files"
+        )
+    return data
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    return f"{size:,} bytes"
+
+
+def _where(data: bytes, offset: int) -> str:
+    """``line 3, byte 17`` for a byte offset in the file (lines and bytes counted from 1)."""
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line}, byte {column}"
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The text of a CSV file: strictly UTF-8 (with or without a BOM), or UTF-16 when the file
+    starts with a UTF-16 BOM (certain); any other encoding only when the caller names it.
+
+    Nothing is guessed: a file that is not valid in its encoding is refused, naming the line and
+    byte of the first bad byte, instead of being read as Windows-1252 (mojibake) or with U+FFFD
+    in place of what could not be read.
+    """
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise CsvFileRefused(
+                f"unknown encoding {encoding!r}; use a name such as utf-8, cp1252 or utf-16"
+            ) from None
+        if name == "utf-8":
+            name = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        name = "utf-16"
+    else:
+        name = "utf-8-sig"
+    shown = "UTF-8" if name == "utf-8-sig" else name
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex().upper()
+        hint = (
+            "save it as 'CSV UTF-8', or choose its encoding (hom-desktop import --encoding cp1252)"
+            if encoding is None
+            else "check the encoding named"
+        )
+        raise CsvFileRefused(
+            f"{_where(data, exc.start)}: the byte 0x{bad} is not valid {shown}; {hint}"
+        ) from None
+    if "\x00" in text:
+        offset = data.find(b"\x00") if name == "utf-8-sig" else None
+        where = _where(data, offset) if offset is not None and offset >= 0 else "the file"
+        raise CsvFileRefused(
+            f"{where}: a NUL byte; this is not a CSV text file "
+            "(a spreadsheet must be saved as 'CSV UTF-8')"
+        )
+    return text
+
+
+# --- spreadsheet formula protection -----------------------------------------------------------
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+"""A cell starting with one of these is run as a formula by spreadsheets (OWASP, CSV Injection)."""
+
+
+def protect_cell(value: str) -> str:
+    """A cell safe to open in a spreadsheet: one that would start a formula gets a leading
+    apostrophe (the spreadsheet then shows it as text). A value that already starts with an
+    apostrophe followed by a trigger or another apostrophe gets one more, so ``unprotect_cell``
+    restores every value exactly."""
+    if value and (
+        value[0] in FORMULA_TRIGGERS
+        or (value[0] == "'" and len(value) > 1 and value[1] in FORMULA_TRIGGERS | {"'"})
+    ):
+        return "'" + value
+    return value
+
+
+def unprotect_cell(value: str) -> str:
+    """The value ``protect_cell`` was given (the inverse: drops that one leading apostrophe)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS | {"'"}:
+        return value[1:]
+    return value
 
 
 @dataclass
@@ -222,7 +330,8 @@ def _parse(kind: Kind, text: str) -> _Parsed:
                 broken.append(RowPreview(line=start, raw={}, error=problem))
             break
         last_line = reader.line_num
-        cells = [c.strip() for c in cells]
+        # Only spaces are trimmed: any other character at either end is checked like the rest.
+        cells = [unprotect_cell(c.strip(" ")) for c in cells]
         if not any(cells):
             continue
         if header is None:

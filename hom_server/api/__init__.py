@@ -1,0 +1,1 @@
+"""HTTP: dependencies, error mapping and the routes (one module per domain)."""

@@ -1,0 +1,1 @@
+"""One router per domain, as the seed design lays them out."""

@@ -1,0 +1,1 @@
+"""The server's infrastructure: settings, database and migrations, security."""

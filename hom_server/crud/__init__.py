@@ -1,0 +1,1 @@
+"""SQL for the server-only tables (no rules here: ``hom_server.services`` decides)."""
