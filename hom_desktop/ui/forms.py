@@ -9,7 +9,8 @@ it, or, for a field the form does not show, in a banner at the top. What the use
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -243,6 +244,15 @@ class Form(QWidget):
     def mark_clean(self) -> None:
         """What the inputs hold now is saved (or was loaded): nothing to lose."""
         self._clean = self.snapshot()
+
+    @contextmanager
+    def keeping_clean(self) -> Iterator[None]:
+        """Refill choices (a combo's items) without that counting as typed input: a form that
+        held nothing unsaved before still holds nothing unsaved after."""
+        was_clean = self._clean is not None and not self.dirty
+        yield
+        if was_clean:
+            self.mark_clean()
 
     @property
     def dirty(self) -> bool:

@@ -190,14 +190,15 @@ class PartiesView(MasterDataView):
         )
         self.geo = {n.id: n for n in nodes}
         fill_geo_combo(self.territory_filter, nodes, only=None, any_label="All areas")
-        fill_geo_combo(self.territory, nodes, only=GeoLevel.TERRITORY, any_label="— choose —")
-        current = self.distributor.currentData()
-        self.distributor.clear()
-        self.distributor.addItem("— none —", None)
-        for d in distributors:
-            self.distributor.addItem(d.label, d.id)
-        self._listed = self.distributor.count()
-        self._select_distributor(current)
+        with self.form.keeping_clean():
+            fill_geo_combo(self.territory, nodes, only=GeoLevel.TERRITORY, any_label="— choose —")
+            current = self.distributor.currentData()
+            self.distributor.clear()
+            self.distributor.addItem("— none —", None)
+            for d in distributors:
+                self.distributor.addItem(d.label, d.id)
+            self._listed = self.distributor.count()
+            self._select_distributor(current)
 
     def _select_distributor(self, distributor_id: uuid.UUID | None) -> None:
         """Show ``distributor_id`` in the combo, adding an item for it when the choices leave it

@@ -137,6 +137,9 @@ def _with_store(store: Store, settings: Settings, *, days: int, steps: _Steps) -
             _check(not window.grab().isNull(), f"the {view.key} view did not draw")
             opened.append(view.key)
         steps.ok("views", f"signed in as admin; opened {', '.join(opened)}")
+        # Closing with unsaved input would wait for an answer nobody headless can give.
+        unsaved = [text for v in window.views.values() if (text := v.unsaved_changes())]
+        _check(not unsaved, f"opening the views left unsaved input: {'; '.join(unsaved)}")
         window.close()
         app.processEvents()
 

@@ -108,3 +108,17 @@ def test_views_are_made_when_first_opened(qtbot, app_session):
     assert set(window.views) == {"dashboards"}
     window.show_view("parties")
     assert set(window.views) == {"dashboards", "parties"}
+
+
+def test_opening_every_view_leaves_nothing_unsaved_so_closing_asks_nothing(
+    qtbot, app_session, prompt_log
+):
+    """Filling a form's choices when a view opens is not typing: closing right after must not
+    ask "Discard what you typed?" (the parties form did, and the headless smoke run hung on it)."""
+    window = _window(qtbot, app_session)
+    for key in _nav_keys(window):
+        window.show_view(key)
+        drain()
+    assert [k for k, v in window.views.items() if v.unsaved_changes()] == []
+    window.close()
+    assert prompt_log.texts("confirm") == []
