@@ -41,6 +41,24 @@ class ReceivableLine(PublicSchema):
     dispatched_qty: int
 
 
+class ReceivableOrder(PublicSchema):
+    """A dispatched primary order as a receipt dialog shows it: the order, where it came from,
+    the stock point it goes into, what was dispatched, and why this store may not receive it
+    (``refusal``; empty when it may)."""
+
+    order_id: uuid.UUID
+    order_number: str
+    status: str
+    dispatched_at: datetime | None = None
+    distributor_code: str
+    distributor_name: str
+    seller_location_code: str
+    stock_point_code: str
+    stock_point_name: str
+    lines: list[ReceivableLine]
+    refusal: str = ""
+
+
 class GoodsReceiptLineSync(SyncSchema):
     id: uuid.UUID
     line_no: int

@@ -39,7 +39,12 @@ from hom.models.goods_receipt import GoodsReceipt, GoodsReceiptLine
 from hom.models.sales_primary import PrimaryOrder
 from hom.models.site import StockLocation
 from hom.schemas.base import Schema, validate
-from hom.schemas.goods_receipts import GoodsReceiptIn, ReceiptLineIn, ReceivableLine
+from hom.schemas.goods_receipts import (
+    GoodsReceiptIn,
+    ReceiptLineIn,
+    ReceivableLine,
+    ReceivableOrder,
+)
 from hom.services import audit, orders, sites, stock
 from hom.services.context import ActorContext
 from hom.services.permissions import require
@@ -70,11 +75,38 @@ def receivable(session: Session, *, ctx: ActorContext, order_id: uuid.UUID) -> l
     return _lines_of(session, _dispatched(session, order))
 
 
-def check_receivable(session: Session, *, ctx: ActorContext, order_id: uuid.UUID) -> None:
-    """Raise what ``receive_primary`` would refuse before looking at the lines (a dialog asks
-    before the clerk types anything)."""
-    require(ctx, "stock.receive")
-    _receivable(session, ctx=ctx, order_id=order_id)
+def receivable_order(
+    session: Session, *, ctx: ActorContext, order_id: uuid.UUID
+) -> ReceivableOrder:
+    """The order as a receipt dialog shows it, with its dispatched lines and, in ``refusal``,
+    what ``receive_primary`` would refuse before looking at any line (so the clerk hears it
+    before typing anything)."""
+    require(ctx, "stock.view")
+    order = _order(session, order_id)
+    distributor = orders_crud.get_party(session, order.distributor_id)
+    locations = site_crud.get_locations(
+        session, [order.seller_location_id, order.buyer_location_id]
+    )
+    seller, point = locations[order.seller_location_id], locations[order.buyer_location_id]
+    refusal = ""
+    try:
+        require(ctx, "stock.receive")
+        _receivable(session, ctx=ctx, order_id=order_id)
+    except DomainError as exc:
+        refusal = exc.message
+    return ReceivableOrder(
+        order_id=order.id,
+        order_number=order.number,
+        status=order.status.value,
+        dispatched_at=order.dispatched_at,
+        distributor_code=distributor.code if distributor else "",
+        distributor_name=distributor.name if distributor else "",
+        seller_location_code=seller.code,
+        stock_point_code=point.code,
+        stock_point_name=point.name,
+        lines=_lines_of(session, _dispatched(session, order)),
+        refusal=refusal,
+    )
 
 
 def receive_primary(
