@@ -80,6 +80,7 @@ def _preview_parties(
             "phone": p.phone,
             "address": p.address,
             "active": p.active,
+            "gstin": p.gstin,
         }
         for code, p in existing.items()
     }
@@ -111,6 +112,7 @@ def _preview_parties(
                     "phone": raw["phone"],
                     "address": raw["address"],
                     "active": True if active is None else active,
+                    "gstin": raw.get("gstin", ""),
                 },
                 _PARTY_RENAMES,
             )
@@ -146,8 +148,11 @@ def _preview_parties(
                 "phone": data.phone,
                 "address": data.address,
                 "active": data.active,
+                "gstin": data.gstin,
             }
             current = current_values.get(code) if known is not None and known.line is None else None
+            if "gstin" not in raw and current is not None:  # a file without the column keeps it
+                values["gstin"] = current["gstin"]
             changed_link = current is None or current["distributor_code"] != distributor_code
             if distributor_code is not None and changed_link:
                 if distributor_code == code:
@@ -229,6 +234,7 @@ def _apply_parties(
             "phone": values["phone"],
             "address": values["address"],
             "active": values["active"],
+            "gstin": values["gstin"],
         }
 
     creates: list[RowPreview] = []
@@ -282,4 +288,5 @@ def _export_parties(session: Session, check: Callable[[], None]) -> Iterator[lis
             party.phone,
             party.address,
             _cell(party.active),
+            party.gstin,
         ]
