@@ -286,3 +286,47 @@ def test_csv_round_trip_of_the_gst_columns_and_old_files_still_import(kit):
     error = preview.bad_rows[0]
     assert error.line == 2 and error.error.field == "gstin"
     assert "check character" in error.error.message
+
+
+# --- the demo data ---------------------------------------------------------------------------
+
+
+def test_demo_data_has_hsn_codes_rates_and_valid_gstins(tmp_path):
+    from sqlalchemy import select
+
+    from hom.core.config import load_settings
+    from hom.core.store import open_store
+    from hom.models import Party, PrimaryOrder, Product, Site
+    from hom.models.enums import OrderStatus
+    from hom.services import demo, invoices, sites
+
+    store = open_store(load_settings(tmp_path / "demo"), auto_backup=False)
+    try:
+        demo.load_demo(store, days=3)
+        with store.reader() as s:
+            made = list(s.scalars(select(Product)))
+            assert all(check_hsn(p.hsn_code) == p.hsn_code != "" for p in made)
+            assert {p.gst_rate for p in made} <= {r.quantize(Decimal("0.01")) for r in GST_RATES}
+            soap = next(p for p in made if "bathing soap" in p.name)
+            assert (soap.hsn_code, soap.gst_rate) == ("3401", Decimal("18.00"))
+            distributors = list(s.scalars(select(Party).where(Party.kind == PartyKind.DISTRIBUTOR)))
+            for party in distributors:
+                assert check_gstin(party.gstin) == party.gstin
+                state = next(
+                    n for n in geography.path(s, party.territory_id) if n.level == GeoLevel.STATE
+                )
+                assert party.gstin[:2] == gst_state_code(state.name), party.code
+            for site in s.scalars(select(Site).where(Site.gstin != "")):
+                assert check_gstin(site.gstin) == site.gstin and site.legal_name
+            ctx = sites.system_context(s)
+            splits = set()
+            for order in s.scalars(
+                select(PrimaryOrder).where(PrimaryOrder.status == OrderStatus.DISPATCHED).limit(40)
+            ):
+                inv = invoices.invoice_for(s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order.id)
+                assert inv.seller.gstin and inv.buyer.gstin and inv.lines
+                assert inv.intra_state == (inv.seller.state_code == inv.buyer.state_code)
+                splits.add(inv.intra_state)
+            assert splits == {True, False}  # the demo has both kinds of supply
+    finally:
+        store.close()
