@@ -23,7 +23,9 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from sqlalchemy.orm import Session
 
@@ -46,6 +48,9 @@ FONT_FAMILIES = [
 RESOLUTION = 300  # dots per inch of the PDF's layout: fine enough for table rules and small text
 MARGINS_MM = QMarginsF(12, 12, 12, 12)
 FOOTER_PT = 9
+KEEP_TOGETHER = "keep-together"
+"""An anchor name: what follows it (totals, words, signature) moves to a new page rather than
+split across two, when it fits on one."""
 
 _CSS = """
 body { font-size: 8.5pt; color: #000; }
@@ -258,7 +263,7 @@ def invoice_html(inv: Invoice) -> str:
         else ""
     )
     bottom = f"""
-<p></p>
+<p><a name="{KEEP_TOGETHER}"></a>&nbsp;</p>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td width="58%" valign="top">
   <span class='muted small'>Tax summary by HSN</span>
@@ -364,6 +369,33 @@ def print_font() -> QFont:
     return font
 
 
+def _keep_together(doc: QTextDocument, page_height: float) -> None:
+    """Start the block anchored ``KEEP_TOGETHER`` on a new page when what follows it would
+    otherwise be split across two pages and fits on one."""
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            if KEEP_TOGETHER in it.fragment().charFormat().anchorNames():
+                break
+            it += 1
+        else:
+            block = block.next()
+            continue
+        break
+    if not block.isValid():
+        return
+    layout = doc.documentLayout()
+    top = layout.blockBoundingRect(block).top()
+    end = layout.documentSize().height()
+    first_page, last_page = int(top // page_height), int((end - 1) // page_height)
+    if first_page != last_page and end - top <= page_height:
+        cursor = QTextCursor(block)
+        fmt = block.blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        cursor.setBlockFormat(fmt)
+
+
 def _write_pdf(document_html: str, path: Path, *, title: str, footer: str) -> Path:
     """Lay ``document_html`` out on A4 pages and write them to ``path`` as a PDF."""
     path = path.expanduser()
@@ -395,6 +427,7 @@ def _write_pdf(document_html: str, path: Path, *, title: str, footer: str) -> Pa
     doc.setDocumentMargin(0)
     doc.setHtml(document_html)
     doc.setPageSize(QSizeF(page.width(), body_height))
+    _keep_together(doc, body_height)
     pages = max(1, doc.pageCount())
 
     painter = QPainter()
