@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from hom.core.errors import ValidationFailed
+from hom.core.errors import DomainError, ValidationFailed
 from hom.crud import product as product_crud
 from hom.models.enums import GeoLevel, OrderLevel, PartyKind
 from hom.schemas.gst import (
@@ -330,3 +330,25 @@ def test_demo_data_has_hsn_codes_rates_and_valid_gstins(tmp_path):
             assert splits == {True, False}  # the demo has both kinds of supply
     finally:
         store.close()
+
+
+def test_a_gstin_of_another_state_is_refused(kit):
+    world = make_gst_world(kit)  # D-KA sits in Karnataka (29)
+    with kit.session() as s:
+        ka_territory = parties.get_party(s, world.ka).territory_id
+        with pytest.raises(DomainError) as caught:
+            parties.update_party(s, ctx=kit.ctx, party_id=world.ka, party_in={"gstin": MH_GSTIN})
+    assert caught.value.field == "gstin"
+    assert caught.value.message == (
+        f"{MH_GSTIN} is registered in Maharashtra (state code 27), but the party's territory is "
+        "in Karnataka (state code 29): check the GSTIN or the territory"
+    )
+    text = (
+        "kind,code,name,territory_code,distributor_code,phone,address,active,gstin\n"
+        f"distributor,D-X,X Traders,KA5,,,,true,{MH_GSTIN}\n"
+    )
+    with kit.store.reader() as s:
+        assert geography.state_name(s, ka_territory) == "Karnataka"
+        preview = csv_io.preview_import(s, kind="parties", text=text)
+    assert preview.bad_rows[0].error.field == "gstin"
+    assert "registered in Maharashtra" in preview.bad_rows[0].error.message

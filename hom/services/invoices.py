@@ -48,7 +48,7 @@ from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
 from hom.models.base import to_money
-from hom.models.enums import GeoLevel, OrderLevel, OrderStatus, VoucherType
+from hom.models.enums import OrderLevel, OrderStatus, VoucherType
 from hom.schemas.gst import GST_STATES, gst_state_code
 from hom.services import geography, orders, sites
 from hom.services.context import ActorContext
@@ -446,12 +446,8 @@ def _sum(values: Any) -> Decimal:
 
 def _state_of(session: Session, node_id: uuid.UUID | None) -> tuple[str, str]:
     """(state name, GST state code) of a geography node: its ancestor at the state level."""
-    if node_id is None:
-        return "", ""
-    for node in geography.path(session, node_id):
-        if node.level == GeoLevel.STATE:
-            return node.name, gst_state_code(node.name) or ""
-    return "", ""
+    name = geography.state_name(session, node_id) or ""
+    return name, gst_state_code(name) or ""
 
 
 def _party_side(session: Session, party_id: uuid.UUID) -> InvoiceParty:
@@ -497,7 +493,7 @@ def _sides(
     consumer = InvoiceParty(
         code="",
         name=order.consumer_name or "Consumer",
-        address=order.consumer_phone,
+        address=f"Phone {order.consumer_phone}" if order.consumer_phone else "",
         gstin="",
         state=retailer.state,
         state_code=retailer.state_code,

@@ -18,7 +18,7 @@ from hom.crud import geography as geo_crud
 from hom.crud import party as party_crud
 from hom.models.enums import PartyKind
 from hom.schemas.party import PartyCreate
-from hom.services import parties
+from hom.services import geography, parties
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
     RowPreview,
@@ -87,6 +87,7 @@ def _preview_parties(
     defined_at = _later_lines(records, "code")
     from_file: dict[str, int] = {}
     bad_lines: dict[str, int] = {}
+    state_of: dict[uuid.UUID, str | None] = {}  # territory -> its state's name, as looked up
 
     def check(row: RowPreview) -> None:
         raw = row.raw
@@ -130,6 +131,10 @@ def _preview_parties(
                     label=f"{territory.code} ({territory.name})",
                     field="territory_code",
                 )
+                if data.gstin:
+                    if territory.id not in state_of:
+                        state_of.update(geography.state_names(session, [territory.id]))
+                    parties.check_gstin_state(gstin=data.gstin, state=state_of[territory.id])
             except DomainError as exc:
                 raise _refused(exc) from None
             known = state.get(code)
