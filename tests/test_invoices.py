@@ -9,12 +9,15 @@ import pytest
 
 from hom.core.errors import DomainError, PermissionDenied
 from hom.models.enums import OrderLevel
-from hom.services import invoices, orders, products
+from hom.services import invoices, orders, parties, products
 from hom.services.invoices import amount_in_words, invoice_number
-from tests.utils.builders import context_with
+from tests.utils.builders import add_product, context_with
 from tests.utils.gst_world import KA_GSTIN, MH_GSTIN, SELLER_GSTIN, make_gst_world, primary_order
+from tests.utils.order_builders import make_chain, receive
+from tests.utils.order_builders import primary_order as draft_order
 
 P = OrderLevel.PRIMARY
+RETAILER_GSTIN = "29ABKPR4321M1Z5"
 D = Decimal
 
 
@@ -117,8 +120,38 @@ def test_secondary_to_an_unregistered_retailer_in_the_same_state(kit, world):
     assert (inv.round_off, inv.grand_total) == (D("-0.22"), D("331.00"))
 
 
+def _tertiary(kit, world, quantity: int = 2):
+    with kit.session() as s:
+        order = orders.create_order(
+            s,
+            ctx=kit.ctx,
+            level=OrderLevel.TERTIARY,
+            order_in={
+                "retailer_id": world.ka_retailer,
+                "consumer_name": "Asha Rao",
+                "lines": [{"product_id": world.soap, "quantity": quantity}],
+            },
+        )
+        orders.confirm(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        return order.id
+
+
+def test_an_unregistered_supplier_issues_a_bill_of_supply_without_tax(kit, world):
+    inv = _invoice(kit, OrderLevel.TERTIARY, _tertiary(kit, world))
+    assert (inv.title, inv.taxed) == ("Bill of Supply", False)
+    (line,) = inv.lines
+    assert (line.taxable_value, line.tax, line.total) == (D("91.00"), D("0.00"), D("91.00"))
+    assert (inv.tax_total, inv.grand_total) == (D("0.00"), D("91.00"))
+    assert inv.notes == (
+        "The supplier is not registered under GST: no tax is charged on this bill of supply.",
+    )
+
+
 def test_tertiary_sale_at_mrp_takes_the_tax_out_of_the_price(kit, world):
     with kit.session() as s:
+        parties.update_party(
+            s, ctx=kit.ctx, party_id=world.ka_retailer, party_in={"gstin": RETAILER_GSTIN}
+        )
         order = orders.create_order(
             s,
             ctx=kit.ctx,
@@ -197,3 +230,24 @@ def test_invoice_number_fits_gst_sixteen_characters():
     assert invoice_number("DEP01-P-2026-000123") == "DEP01-P26-000123"
     assert invoice_number("LONGSITE1-S-2026-000001") == "LONGSITE1S26000001"
     assert len(invoice_number("DEP01-T-2026-999999")) <= 16
+
+
+def test_an_unknown_state_is_said_on_the_invoice_not_hidden(kit):
+    """An order between parties with no state in the geography (and no GSTIN) still prints,
+    split as within one state, with a note saying the state is not recorded."""
+
+    with kit.session() as s:
+        chain = make_chain(s, kit)
+        soap = add_product(s, sku="SOAP")
+        soap.gst_rate = D("18")
+        receive(s, kit.ctx, location_id=kit.location_id, product_id=soap.id, quantity=5)
+        order = draft_order(s, kit, chain, soap.id)
+        orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
+        order_id = order.id
+    inv = _invoice(kit, P, order_id)
+    assert inv.intra_state and inv.lines[0].cgst == D("3.24")  # 9 % of 36.00
+    assert inv.title == "Tax Invoice"  # the company is registered: its GSTIN is missing here
+    state, gstin = inv.notes
+    assert state.startswith("The state of the supplier DEP01 site (DEP01) and the place of supply")
+    assert "is not recorded" in state
+    assert gstin.startswith("The supplier's GSTIN is not recorded")

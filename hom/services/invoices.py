@@ -26,6 +26,10 @@ What an invoice says, and why:
 - **Batches.** Where the order was dispatched, each line lists the batches and expiry dates its
   dispatch took from the ledger (first expiry first), with the quantity from each.
 
+- **Unregistered suppliers.** A distributor or retailer without a GSTIN is not registered: its
+  document is a *bill of supply* and charges no tax. A company site with no GSTIN recorded still
+  issues a tax invoice, which says the GSTIN is missing; so does one whose state is unknown.
+
 Reading needs ``orders.view``. A draft or a cancelled order has no invoice or dispatch note.
 """
 
@@ -56,6 +60,7 @@ from hom.services.permissions import require
 
 PERMISSION = "orders.view"
 INVOICE_TITLE = "Tax Invoice"
+BILL_OF_SUPPLY_TITLE = "Bill of Supply"
 DISPATCH_NOTE_TITLE = "Dispatch Note"
 UNREGISTERED = "Unregistered"
 _RUPEE = Decimal(1)
@@ -135,7 +140,8 @@ class TaxSummaryRow:
 
 @dataclass(frozen=True)
 class Invoice:
-    title: str
+    title: str  # "Tax Invoice", or "Bill of Supply" from an unregistered supplier
+    taxed: bool  # False: a bill of supply, no tax columns
     invoice_number: str
     order_number: str
     level: OrderLevel
@@ -158,6 +164,7 @@ class Invoice:
     round_off: Decimal
     grand_total: Decimal
     amount_in_words: str
+    notes: tuple[str, ...] = ()  # what the invoice could not determine, printed on it
 
     @property
     def tax_total(self) -> Decimal:
@@ -206,6 +213,10 @@ def invoice_for(
     seller, buyer, ship_to = _sides(session, spec.level, order)
     place = buyer if spec.level != OrderLevel.TERTIARY else seller
     intra = _same_state(seller, place)
+    # A distributor or retailer without a GSTIN is not registered: it issues a bill of supply
+    # and charges no tax. (A company site always is registered: an empty GSTIN there is a
+    # missing detail, noted on the invoice.)
+    taxed = spec.level == OrderLevel.PRIMARY or bool(seller.gstin)
     inclusive = spec.level == OrderLevel.TERTIARY
     products = product_crud.get_many(session, {ln.product_id for ln in order.lines})
     taken = _batches_taken(session, order)
@@ -213,6 +224,8 @@ def invoice_for(
     for line in order.lines:
         product = products[line.product_id]
         rate = line.gst_rate if line.gst_rate is not None else product.gst_rate
+        if not taxed:
+            rate = Decimal("0.00")
         if rate is None:
             raise DomainError(
                 f"product {product.sku} ({product.name}) has no GST rate, so order "
@@ -254,8 +267,22 @@ def invoice_for(
     currency = sites.installation(session).currency
     zone = sites.time_zone(session, order.site_id)
     moment = order.dispatched_at or order.confirmed_at
+    notes = _unknown_states(seller, place) if taxed else ()
+    if not seller.gstin:
+        notes += (
+            (
+                f"The supplier's GSTIN is not recorded: set it in the site's invoice details "
+                f"({seller.code}) before issuing this invoice.",
+            )
+            if taxed
+            else (
+                "The supplier is not registered under GST: no tax is charged on this bill of "
+                "supply.",
+            )
+        )
     return Invoice(
-        title=INVOICE_TITLE,
+        title=INVOICE_TITLE if taxed else BILL_OF_SUPPLY_TITLE,
+        taxed=taxed,
         invoice_number=invoice_number(order.number),
         order_number=order.number,
         level=spec.level,
@@ -278,6 +305,7 @@ def invoice_for(
         round_off=to_money(grand - before),
         grand_total=to_money(grand),
         amount_in_words=amount_in_words(grand, currency),
+        notes=notes,
     )
 
 
@@ -499,6 +527,22 @@ def _sides(
         state_code=retailer.state_code,
     )
     return retailer, consumer, ""
+
+
+def _unknown_states(seller: InvoiceParty, place: InvoiceParty) -> tuple[str, ...]:
+    """What to print when a state is unknown (no geography state and no GSTIN): the tax is
+    then split as within one state, and the invoice says so rather than hiding it."""
+    missing = [
+        f"{role} {side.name} ({side.code})" if side.code else f"{role} {side.name}"
+        for role, side in (("supplier", seller), ("place of supply", place))
+        if not side.state
+    ]
+    if not missing:
+        return ()
+    return (
+        f"The state of the {' and the '.join(missing)} is not recorded (no geography state or "
+        "GSTIN): CGST and SGST are charged as within one state. Record it before filing.",
+    )
 
 
 def _same_state(seller: InvoiceParty, place: InvoiceParty) -> bool:
