@@ -247,7 +247,8 @@ def test_an_unknown_state_is_said_on_the_invoice_not_hidden(kit):
     inv = _invoice(kit, P, order_id)
     assert inv.intra_state and inv.lines[0].cgst == D("3.24")  # 9 % of 36.00
     assert inv.title == "Tax Invoice"  # the company is registered: its GSTIN is missing here
-    state, gstin = inv.notes
+    state, hsn, gstin = inv.notes
     assert state.startswith("The state of the supplier DEP01 site (DEP01) and the place of supply")
     assert "is not recorded" in state
     assert gstin.startswith("The supplier's GSTIN is not recorded")
+    assert hsn == "No HSN code is recorded for SOAP: set it in the product master."

@@ -268,6 +268,11 @@ def invoice_for(
     zone = sites.time_zone(session, order.site_id)
     moment = order.dispatched_at or order.confirmed_at
     notes = _unknown_states(seller, place) if taxed else ()
+    no_hsn = [ln.sku for ln in lines if not ln.hsn_code]
+    if taxed and no_hsn:
+        notes += (
+            f"No HSN code is recorded for {', '.join(no_hsn)}: set it in the product master.",
+        )
     if not seller.gstin:
         notes += (
             (
