@@ -22,6 +22,12 @@ D = Decimal
 
 
 @pytest.fixture
+def kit(any_kit):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_kit
+
+
+@pytest.fixture
 def world(kit):
     return make_gst_world(kit)
 
