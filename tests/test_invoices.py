@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from hom.core.errors import DomainError, PermissionDenied
+from hom.crud import production as production_crud
 from hom.models.enums import OrderLevel
 from hom.services import invoices, orders, parties, products
 from hom.services.invoices import amount_in_words, invoice_number
@@ -258,3 +259,22 @@ def test_an_unknown_state_is_said_on_the_invoice_not_hidden(kit):
     assert "is not recorded" in state
     assert gstin.startswith("The supplier's GSTIN is not recorded")
     assert hsn == "No HSN code is recorded for SOAP: set it in the product master."
+
+
+def test_a_sale_without_stock_movement_shows_the_batch_its_line_names(kit, world):
+    with kit.session() as s:
+        batch = production_crud.get_batch_by_code(s, product_id=world.tea, code="TEA-B")
+        order = orders.create_order(
+            s,
+            ctx=kit.ctx,
+            level=OrderLevel.TERTIARY,
+            order_in={
+                "retailer_id": world.ka_retailer,
+                "lines": [{"product_id": world.tea, "quantity": 1, "batch_id": batch.id}],
+            },
+        )
+        orders.confirm(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        orders.dispatch(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        order_id = order.id
+    (line,) = _invoice(kit, OrderLevel.TERTIARY, order_id).lines
+    assert [(b.code, b.quantity) for b in line.batches] == [("TEA-B", 1)]

@@ -559,15 +559,15 @@ def _same_state(seller: InvoiceParty, place: InvoiceParty) -> bool:
 def _batches_taken(session: Session, order: Any) -> dict[int, tuple[BatchTaken, ...]]:
     """Per line number, the batches its dispatch took (from the order's DISPATCH ledger
     entries): a line with a fixed batch takes that batch's units, the others take their
-    product's dispatched units in ledger order, as dispatch allocated them line by line."""
+    product's dispatched units in ledger order, as dispatch allocated them line by line. A line
+    whose goods moved no stock (a retailer without a stock point) shows the batch it names."""
     entries = [
         e
         for e in inventory_crud.ledger_for_voucher(session, voucher_id=order.id)
         if e.voucher_type == VoucherType.DISPATCH and e.batch_id is not None
     ]
-    if not entries:
-        return {}
-    batches = production_crud.get_batches(session, {e.batch_id for e in entries})
+    named = {ln.batch_id for ln in order.lines if ln.batch_id is not None}
+    batches = production_crud.get_batches(session, {e.batch_id for e in entries} | named)
     pool: dict[uuid.UUID, list[list[Any]]] = defaultdict(list)  # product -> [[batch, qty]]
     for e in entries:
         pool[e.product_id].append([e.batch_id, -e.quantity])
@@ -585,6 +585,9 @@ def _batches_taken(session: Session, order: Any) -> dict[int, tuple[BatchTaken, 
             wanted -= take
             batch = batches[item[0]]
             took.append(BatchTaken(batch.code, batch.expires_on, take))
+        if not entries and line.batch_id is not None:
+            batch = batches[line.batch_id]
+            took.append(BatchTaken(batch.code, batch.expires_on, line.quantity))
         out[line.line_no] = tuple(took)
     return out
 
