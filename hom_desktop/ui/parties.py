@@ -54,12 +54,15 @@ PARTY_COLUMNS = [
     ),
     Column("Distributor", lambda r: r.distributor, width_chars=9, tooltip=lambda r: r.distributor),
     Column("Phone", lambda r: r.party.phone, "phone", width_chars=12),
+    # Narrow, so names and territories keep the width: registered or not, the GSTIN on hover.
     Column(
-        "GSTIN",
-        lambda r: r.party.gstin,
+        "GST",
+        lambda r: "yes" if r.party.gstin else "—",
         "gstin",
-        width_chars=15,
-        tooltip=lambda r: "" if r.party.gstin else "unregistered",
+        ALIGN_CENTER,
+        width_chars=4,
+        tooltip=lambda r: f"GSTIN {r.party.gstin}" if r.party.gstin else "not registered",
+        raw=lambda r: r.party.gstin,
     ),
     Column(
         "Active", lambda r: "yes" if r.party.active else "no", "active", ALIGN_CENTER, width_chars=4

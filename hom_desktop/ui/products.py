@@ -36,6 +36,13 @@ def gst_rate_text(rate: Decimal | None) -> str:
     return "" if rate is None else f"{format(rate.normalize(), 'f')}%"
 
 
+def gst_tooltip(hsn_code: str, rate: Decimal | None) -> str:
+    """``HSN 3401, GST 18%`` (saying which is not set yet)."""
+    hsn = f"HSN {hsn_code}" if hsn_code else "no HSN code"
+    gst = f"GST {gst_rate_text(rate)}" if rate is not None else "GST rate not set"
+    return f"{hsn}, {gst}"
+
+
 PRODUCT_COLUMNS = [
     Column("SKU", lambda p: p.sku, "sku", width_chars=10),
     Column(
@@ -60,15 +67,15 @@ PRODUCT_COLUMNS = [
         width_chars=9,
         raw=lambda p: p.retailer_price,
     ),
-    Column("HSN", lambda p: p.hsn_code, "hsn_code", width_chars=8),
+    # One narrow column for GST (the name keeps the width): the rate, the HSN code on hover.
     Column(
         "GST",
         lambda p: gst_rate_text(p.gst_rate),
         "gst_rate",
         ALIGN_RIGHT,
-        width_chars=5,
+        width_chars=4,
         raw=lambda p: p.gst_rate,
-        tooltip=lambda p: "" if p.gst_rate is not None else "GST rate not set",
+        tooltip=lambda p: gst_tooltip(p.hsn_code, p.gst_rate),
     ),
     Column(
         "Reorder",

@@ -50,8 +50,8 @@ def test_a_product_gets_its_hsn_code_and_gst_rate_by_keyboard(qtbot, kit, produc
         made = products.get_by_sku(s, "BIS-100")
         assert (made.hsn_code, made.gst_rate) == ("1905", Decimal("18.00"))
     row = v.model.row(0)
-    assert v.model.columns[_column(v, "HSN")].value(row) == "1905"
-    assert v.model.columns[_column(v, "GST")].value(row) == "18%"
+    gst = v.model.columns[_column(v, "GST")]
+    assert (gst.value(row), gst.tooltip(row)) == ("18%", "HSN 1905, GST 18%")
     # editing shows the saved rate, and "not set" clears it
     v._fill(products.to_public(made))
     assert v.gst_rate.currentText() == "18%"
@@ -102,5 +102,11 @@ def test_a_party_gstin_is_checked_beside_the_field(qtbot, kit, app_session):
         saved = parties.get_party_by_code(s, "D-PUN")
         assert (saved.kind, saved.gstin) == (PartyKind.DISTRIBUTOR, MH_GSTIN)
     assert v.gstin.text() == MH_GSTIN  # shown as stored
-    assert v.model.columns[_column(v, "GSTIN")].value(v.model.row(0)) == MH_GSTIN
+    gst = v.model.columns[_column(v, "GST")]
+    row = v.model.row(0)
+    assert (gst.value(row), gst.tooltip(row), gst.raw(row)) == (
+        "yes",
+        f"GSTIN {MH_GSTIN}",
+        MH_GSTIN,
+    )
     v.grab().save(str(kit.store.settings.data_dir / "parties.png"))
