@@ -185,6 +185,23 @@ def test_tertiary_sale_at_mrp_takes_the_tax_out_of_the_price(kit, world):
     )
 
 
+def test_a_product_without_a_gst_rate_refuses_the_invoice_naming_it(kit):
+    with kit.session() as s:
+        chain = make_chain(s, kit)
+        oil = add_product(s, sku="OIL-1", name="Coconut oil 200 ml", gst_rate=None)
+        receive(s, kit.ctx, location_id=kit.location_id, product_id=oil.id, quantity=5)
+        order = draft_order(s, kit, chain, oil.id)
+        orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
+        order_id, number = order.id, order.number
+    with pytest.raises(DomainError) as caught:
+        _invoice(kit, P, order_id)
+    assert caught.value.field == "gst_rate"
+    assert caught.value.message == (
+        f"product OIL-1 (Coconut oil 200 ml) has no GST rate, so order {number} cannot be "
+        "invoiced: set the product's GST rate first"
+    )
+
+
 def test_refusals(kit, world):
     draft = primary_order(kit, world, world.mh, dispatch=False)
     with kit.session() as s:
@@ -245,8 +262,7 @@ def test_an_unknown_state_is_said_on_the_invoice_not_hidden(kit):
 
     with kit.session() as s:
         chain = make_chain(s, kit)
-        soap = add_product(s, sku="SOAP")
-        soap.gst_rate = D("18")
+        soap = add_product(s, sku="SOAP", hsn_code="")
         receive(s, kit.ctx, location_id=kit.location_id, product_id=soap.id, quantity=5)
         order = draft_order(s, kit, chain, soap.id)
         orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
