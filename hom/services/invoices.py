@@ -220,44 +220,18 @@ def invoice_for(
     inclusive = spec.level == OrderLevel.TERTIARY
     products = product_crud.get_many(session, {ln.product_id for ln in order.lines})
     taken = _batches_taken(session, order)
-    lines: list[InvoiceLine] = []
-    for line in order.lines:
-        product = products[line.product_id]
-        rate = line.gst_rate if line.gst_rate is not None else product.gst_rate
-        if not taxed:
-            rate = Decimal("0.00")
-        if rate is None:
-            raise DomainError(
-                f"product {product.sku} ({product.name}) has no GST rate, so order "
-                f"{order.number} cannot be invoiced: set the product's GST rate first",
-                field="gst_rate",
-            )
-        amount = line.line_total
-        taxable = to_money(amount * 100 / (100 + rate)) if inclusive else amount
-        if intra:
-            cgst = sgst = to_money(taxable * rate / 200)
-            igst = Decimal("0.00")
-        else:
-            cgst = sgst = Decimal("0.00")
-            igst = to_money(taxable * rate / 100)
-        lines.append(
-            InvoiceLine(
-                line_no=line.line_no,
-                sku=product.sku,
-                product=product.name,
-                hsn_code=line.hsn_code or product.hsn_code,
-                unit=product.unit,
-                quantity=line.quantity,
-                batches=taken.get(line.line_no, ()),
-                unit_price=line.unit_price,
-                amount=amount,
-                taxable_value=taxable,
-                gst_rate=rate,
-                cgst=cgst,
-                sgst=sgst,
-                igst=igst,
-            )
+    lines = [
+        _invoice_line(
+            line,
+            products[line.product_id],
+            taken.get(line.line_no, ()),
+            taxed=taxed,
+            intra=intra,
+            inclusive=inclusive,
+            order_number=order.number,
         )
+        for line in order.lines
+    ]
     taxable_total = _sum(ln.taxable_value for ln in lines)
     cgst_total = _sum(ln.cgst for ln in lines)
     sgst_total = _sum(ln.sgst for ln in lines)
@@ -267,24 +241,6 @@ def invoice_for(
     currency = sites.installation(session).currency
     zone = sites.time_zone(session, order.site_id)
     moment = order.dispatched_at or order.confirmed_at
-    notes = _unknown_states(seller, place) if taxed else ()
-    no_hsn = [ln.sku for ln in lines if not ln.hsn_code]
-    if taxed and no_hsn:
-        notes += (
-            f"No HSN code is recorded for {', '.join(no_hsn)}: set it in the product master.",
-        )
-    if not seller.gstin:
-        notes += (
-            (
-                f"The supplier's GSTIN is not recorded: set it in the site's invoice details "
-                f"({seller.code}) before issuing this invoice.",
-            )
-            if taxed
-            else (
-                "The supplier is not registered under GST: no tax is charged on this bill of "
-                "supply.",
-            )
-        )
     return Invoice(
         title=INVOICE_TITLE if taxed else BILL_OF_SUPPLY_TITLE,
         taxed=taxed,
@@ -310,7 +266,7 @@ def invoice_for(
         round_off=to_money(grand - before),
         grand_total=to_money(grand),
         amount_in_words=amount_in_words(grand, currency),
-        notes=notes,
+        notes=_notes(seller, place, lines, taxed=taxed),
     )
 
 
@@ -532,6 +488,70 @@ def _sides(
         state_code=retailer.state_code,
     )
     return retailer, consumer, ""
+
+
+def _invoice_line(
+    line: Any,
+    product: Any,
+    batches: tuple[BatchTaken, ...],
+    *,
+    taxed: bool,
+    intra: bool,
+    inclusive: bool,
+    order_number: str,
+) -> InvoiceLine:
+    """One order line with its taxable value and taxes, each rounded half-up to the paisa."""
+    rate = line.gst_rate if line.gst_rate is not None else product.gst_rate
+    if not taxed:
+        rate = Decimal("0.00")
+    if rate is None:
+        raise DomainError(
+            f"product {product.sku} ({product.name}) has no GST rate, so order "
+            f"{order_number} cannot be invoiced: set the product's GST rate first",
+            field="gst_rate",
+        )
+    amount = line.line_total
+    taxable = to_money(amount * 100 / (100 + rate)) if inclusive else amount
+    zero = Decimal("0.00")
+    half = to_money(taxable * rate / 200) if intra else zero
+    return InvoiceLine(
+        line_no=line.line_no,
+        sku=product.sku,
+        product=product.name,
+        hsn_code=line.hsn_code or product.hsn_code,
+        unit=product.unit,
+        quantity=line.quantity,
+        batches=batches,
+        unit_price=line.unit_price,
+        amount=amount,
+        taxable_value=taxable,
+        gst_rate=rate,
+        cgst=half,
+        sgst=half,
+        igst=zero if intra else to_money(taxable * rate / 100),
+    )
+
+
+def _notes(
+    seller: InvoiceParty, place: InvoiceParty, lines: list[InvoiceLine], *, taxed: bool
+) -> tuple[str, ...]:
+    """What the invoice could not determine or the supplier must know, printed on it."""
+    if not taxed:
+        return (
+            "The supplier is not registered under GST: no tax is charged on this bill of supply.",
+        )
+    notes = _unknown_states(seller, place)
+    no_hsn = [ln.sku for ln in lines if not ln.hsn_code]
+    if no_hsn:
+        notes += (
+            f"No HSN code is recorded for {', '.join(no_hsn)}: set it in the product master.",
+        )
+    if not seller.gstin:
+        notes += (
+            f"The supplier's GSTIN is not recorded: set it in the site's invoice details "
+            f"({seller.code}) before issuing this invoice.",
+        )
+    return notes
 
 
 def _unknown_states(seller: InvoiceParty, place: InvoiceParty) -> tuple[str, ...]:
