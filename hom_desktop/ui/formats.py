@@ -33,6 +33,13 @@ def amount(value: Decimal | int | None, locale: str = DEFAULT_LOCALE) -> str:
     return format_decimal(Decimal(value), format=pattern, locale=locale)
 
 
+def percent(value: Decimal | None) -> str:
+    """``18%``, ``2.5%``, ``0.25%``: a rate without trailing zeros; empty for a missing one."""
+    if value is None:
+        return ""
+    return f"{format(Decimal(value).normalize(), 'f')}%"
+
+
 def quantity(value: int | None, locale: str = DEFAULT_LOCALE) -> str:
     """``1,23,456`` (Indian grouping for en-IN); empty for a missing value."""
     if value is None:

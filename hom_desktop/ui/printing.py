@@ -109,12 +109,6 @@ def _lines(text: str) -> str:
     return "<br>".join(_e(part) for part in text.splitlines() if part.strip())
 
 
-def _rate(rate: Decimal) -> str:
-    """``18%``, ``2.5%``, ``0.125%``: a percent without trailing zeros."""
-    text = format(rate.normalize(), "f")
-    return f"{text}%"
-
-
 def _party_block(heading: str, party: InvoiceParty, extra: str = "") -> str:
     rows = [f"<span class='muted small'>{_e(heading)}</span>", f"<b>{_e(party.name)}</b>"]
     if party.code:
@@ -197,7 +191,7 @@ def invoice_html(inv: Invoice) -> str:
     for ln in inv.lines:
         taxes = "".join(
             f"<td class='num'>{money(_tax(ln, attr))}<br>"
-            f"<span class='small muted'>@{_rate(ln.gst_rate / divisor)}</span></td>"
+            f"<span class='small muted'>@{formats.percent(ln.gst_rate / divisor)}</span></td>"
             for _name, attr, divisor in heads
         )
         rows.append(
@@ -210,7 +204,7 @@ def invoice_html(inv: Invoice) -> str:
     <span class='small muted'>{_e(ln.unit)}</span></td>
   <td class='num'>{money(ln.unit_price)}</td>
   <td class='num'>{money(ln.taxable_value)}</td>
-  {f"<td class='c'>{_rate(ln.gst_rate)}</td>" if inv.taxed else ""}
+  {f"<td class='c'>{formats.percent(ln.gst_rate)}</td>" if inv.taxed else ""}
   {taxes}
   <td class='num'>{money(ln.total)}</td>
 </tr>"""
@@ -242,7 +236,7 @@ def invoice_html(inv: Invoice) -> str:
     summary_rows = []
     for row in inv.tax_summary:
         cells = "".join(
-            f"<td class='num'>{_rate(row.gst_rate / divisor)}</td>"
+            f"<td class='num'>{formats.percent(row.gst_rate / divisor)}</td>"
             f"<td class='num'>{money(_tax(row, attr))}</td>"
             for _name, attr, divisor in heads
         )

@@ -31,15 +31,10 @@ def money(value: Any) -> str:
     return formats.money(value)
 
 
-def gst_rate_text(rate: Decimal | None) -> str:
-    """``18%``, ``0.25%``; empty when not set."""
-    return "" if rate is None else f"{format(rate.normalize(), 'f')}%"
-
-
 def gst_tooltip(hsn_code: str, rate: Decimal | None) -> str:
     """``HSN 3401, GST 18%`` (saying which is not set yet)."""
     hsn = f"HSN {hsn_code}" if hsn_code else "no HSN code"
-    gst = f"GST {gst_rate_text(rate)}" if rate is not None else "GST rate not set"
+    gst = f"GST {formats.percent(rate)}" if rate is not None else "GST rate not set"
     return f"{hsn}, {gst}"
 
 
@@ -70,7 +65,7 @@ PRODUCT_COLUMNS = [
     # One narrow column for GST (the name keeps the width): the rate, the HSN code on hover.
     Column(
         "GST",
-        lambda p: gst_rate_text(p.gst_rate),
+        lambda p: formats.percent(p.gst_rate),
         "gst_rate",
         ALIGN_RIGHT,
         width_chars=4,
@@ -157,7 +152,7 @@ class ProductsView(MasterDataView):
         self.gst_rate.setObjectName("product-gst-rate")
         self.gst_rate.addItem("not set", None)
         for rate in GST_RATES:
-            self.gst_rate.addItem(gst_rate_text(rate), rate)
+            self.gst_rate.addItem(formats.percent(rate), rate)
         self.reorder_level = QuantityEdit(max_digits=8)
         self.reorder_level.setPlaceholderText("0: not watched")
         self.track_batches = QCheckBox("Tracked by batch")

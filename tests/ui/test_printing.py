@@ -147,3 +147,20 @@ def test_a_long_invoice_runs_onto_more_pages_with_the_table_head_repeated(kit, q
     assert f"Page {pages} of {pages}" in text and "Instant noodles masala 45 x 70 g" in text
     # 45 x 109.20 = 4,914.00 taxable; 9 % of 109.20 = 9.828 -> 9.83 per line for each half
     assert "4,914.00" in text and "442.35" in text
+
+
+def test_rates_and_amounts_read_the_indian_way():
+    from decimal import Decimal
+
+    from hom_desktop.ui import formats
+
+    assert [formats.percent(Decimal(r)) for r in ("18.00", "2.50", "0.25", "40", "0")] == [
+        "18%",
+        "2.5%",
+        "0.25%",
+        "40%",
+        "0%",
+    ]
+    assert formats.percent(None) == ""
+    assert formats.amount(Decimal("12345678.9")) == "1,23,45,678.90"
+    assert formats.amount(Decimal("-0.06")) == "-0.06"
