@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 
@@ -13,7 +14,7 @@ from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.core.errors import DomainError, PermissionDenied
 from hom.models.enums import OrderLevel
 from hom.services import orders, products
-from hom_desktop.ui import printing
+from hom_desktop.ui import formats, printing
 from tests.utils.builders import context_with
 from tests.utils.gst_world import KA_GSTIN, SELLER_GSTIN, make_gst_world, primary_order
 from tests.utils.order_builders import receive
@@ -150,10 +151,6 @@ def test_a_long_invoice_runs_onto_more_pages_with_the_table_head_repeated(kit, q
 
 
 def test_rates_and_amounts_read_the_indian_way():
-    from decimal import Decimal
-
-    from hom_desktop.ui import formats
-
     assert [formats.percent(Decimal(r)) for r in ("18.00", "2.50", "0.25", "40", "0")] == [
         "18%",
         "2.5%",
