@@ -5,7 +5,7 @@ Existing rows get an empty HSN code and GSTIN and no GST rate ("not set yet"); o
 no rate until written again, and a tax invoice falls back to the product master for them.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-08 02:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
