@@ -45,9 +45,10 @@ def balances_for_keys(
     """The balance rows that exist for ``keys`` (missing keys mean zero stock).
 
     ``for_update`` locks the rows until the transaction ends (``SELECT ... FOR UPDATE``, in key
-    order so two writers never deadlock): on PostgreSQL a second writer of the same balance
-    waits, then reads the first one's result. SQLite's BEGIN IMMEDIATE already serialises
-    writers, and its dialect leaves the clause out."""
+    order (location, product, batch) across every chunk, so two writers of overlapping keys
+    take them in one order and never deadlock): on PostgreSQL a second writer of the same
+    balance waits, then reads the first one's result. SQLite's BEGIN IMMEDIATE already
+    serialises writers, and its dialect leaves the clause out."""
     found: dict[BalanceKey, BalanceRow] = {}
     pairs = sorted({(loc, prod) for loc, prod, _ in keys})
     cols = (
@@ -61,8 +62,8 @@ def balances_for_keys(
         stmt = select(*cols).where(
             tuple_(StockBalance.location_id, StockBalance.product_id).in_(chunk)
         )
-        if for_update:
-            stmt = stmt.order_by(StockBalance.id).with_for_update()
+        if for_update:  # the chunks follow the sorted pairs, and each chunk locks in key order
+            stmt = stmt.order_by(*cols[:3]).with_for_update()
         for loc, prod, batch, bid, qty in session.execute(stmt):
             found[(loc, prod, batch)] = BalanceRow(bid, qty)
     return found

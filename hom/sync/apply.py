@@ -111,7 +111,9 @@ def apply_ledger_entries(
     products = product_crud.get_many(session, (e.product_id for e in entries))
     batches = production_crud.get_batches(session, (e.batch_id for e in entries if e.batch_id))
     keys = [(e.location_id, e.product_id, e.batch_id) for e in entries]
-    existing = inventory_crud.balances_for_keys(session, keys)
+    # Locked (PostgreSQL) in key order before anything moves: a concurrent writer of the same
+    # balances waits here, then reads this one's result, and two never wait for each other.
+    existing = inventory_crud.balances_for_keys(session, keys, for_update=True)
     running = {k: row.quantity for k, row in existing.items()}
     rows: list[dict[str, Any]] = []
     seen: set[uuid.UUID] = set()

@@ -1,11 +1,19 @@
 """The sync protocol on the server: handshake, push (exactly once, in order) and pull.
 
 Push: a batch of one (installation, epoch)'s change-log items in seq order. The server locks the
-(installation, epoch) row, answers items at or below its last applied seq "duplicate", refuses a
-gap (nothing applied, the expected seq said), and applies the rest in order. Each item is
-accepted, or rejected with its reason (scope, validation, a rule) and recorded for a person; a
-rejected item does not block the ones after it unless they refer to it (``depends_on``). The
-items, the new last-applied seq, the rejections and the feed rows commit in one transaction.
+(installation, epoch) row before it touches any other row, answers items at or below its last
+applied seq "duplicate", refuses a gap (nothing applied, the expected seq said), and applies the
+rest in order. Each item is accepted, or rejected with its reason (scope, validation, a rule)
+and recorded for a person; a rejected item does not block the ones after it unless they refer to
+it (``depends_on``). The items, the new last-applied seq, the rejections and the feed rows commit
+in one transaction.
+
+Lock order (PostgreSQL; SQLite serialises writers): the applied-seq row first, with nothing
+written before it, so a push waiting there holds no lock that the push it waits for could need;
+then the balance rows of the batch's ledger entries, in key order; the device row is written
+last, at commit. The device comes from authentication in another session and may be stale by
+then: it is read again after the lock, never merged (a merge would write the stale copy back
+before the applied-seq lock: the deadlock of two overlapping pushes).
 """
 
 from __future__ import annotations
@@ -22,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from hom.core import migrate as shared_migrate
 from hom.core.clock import utcnow
-from hom.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, WrongSite
+from hom.core.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WrongSite,
+)
+from hom.crud import inventory as inventory_crud
 from hom.crud import site as site_crud
 from hom.models.enums import SiteKind
 from hom.schemas.sync import (
@@ -45,7 +60,7 @@ from hom_server.core.config import ServerSettings
 from hom_server.core.errors import SeqGap, UpgradeRequired
 from hom_server.crud import sync as sync_crud
 from hom_server.models import Device
-from hom_server.services import feed
+from hom_server.services import devices, feed
 
 CURSOR_START = "0.0"
 
@@ -64,6 +79,7 @@ def handshake(
     session: Session, *, device: Device, hello: Handshake, settings: ServerSettings
 ) -> HandshakeAnswer:
     """Whether this client may sync with this server, and if not, who must update to what."""
+    device = devices.reread(session, device=device)
     minimum = settings.min_app_version
     message = None
     if _version(hello.app_version) < _version(minimum):
@@ -120,9 +136,11 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
             field="installation_id",
         )
     _check_items(request.items)
+    # The first lock this transaction takes (see the module's lock order).
     applied = sync_crud.lock_applied(
         session, installation_id=request.installation_id, epoch=request.epoch
     )
+    device = devices.reread(session, device=device)
     last = applied.last_seq
     first = request.items[0].seq
     if first > last + 1:
@@ -191,6 +209,7 @@ def _apply_items(
     results: dict[int, ItemResult],
     now: datetime,
 ) -> None:
+    _lock_balances(session, items)
     refs = {i.seq: {i.entity_id, *_references(i.payload)} for i in items}
     blocked = sync_crud.rejected_entities(
         session,
@@ -270,6 +289,31 @@ def _apply_items(
     _flush_ledger(session, device, run, accept, reject, duplicate, now)
     sync_crud.append_feed(session, feed_rows)
     sync_crud.add_rejected(session, rejected)
+
+
+def _lock_balances(session: Session, items: Sequence[ChangeItem]) -> None:
+    """Lock the balance rows every ledger entry of the batch moves, in key order, before the
+    batch writes anything else (an order, a second run of entries): a push never holds one of
+    them while it waits for another. Payloads are read as sent; a malformed one is refused later
+    by its own item."""
+    keys = []
+    for item in items:
+        if item.entity != apply.LEDGER:
+            continue
+        p = item.payload
+        try:
+            batch = p.get("batch_id")
+            keys.append(
+                (
+                    uuid.UUID(str(p["location_id"])),
+                    uuid.UUID(str(p["product_id"])),
+                    None if batch is None else uuid.UUID(str(batch)),
+                )
+            )
+        except (KeyError, ValueError, AttributeError):
+            continue
+    if keys:
+        inventory_crud.balances_for_keys(session, keys, for_update=True)
 
 
 def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplicate, now) -> None:
