@@ -13,10 +13,16 @@ with ``queues_changes`` False queues nothing.
 
 from __future__ import annotations
 
+import enum
+import types
+import typing
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from hom.core.clock import utcnow
@@ -24,7 +30,7 @@ from hom.crud import outbox as outbox_crud
 from hom.models.outbox import OutboxEntry
 from hom.schemas.sync import PAYLOAD_VERSION, ChangeItem, Operation
 from hom.services.context import ActorContext
-from hom.sync.entities import schema_for
+from hom.sync.entities import LEDGER, schema_for
 
 
 def snapshot(entity: str, row: Any) -> dict[str, Any]:
@@ -36,6 +42,54 @@ def snapshot(entity: str, row: Any) -> dict[str, Any]:
     if isinstance(row, Mapping):
         row = {name: row[name] for name in schema.model_fields if name in row}
     return schema.model_validate(row).model_dump(mode="json")
+
+
+def _json_converter(annotation: Any) -> Callable[[Any], Any] | None:
+    """How ``model_dump(mode="json")`` writes a value of a plain field type (None: as it is)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if annotation is uuid.UUID:
+        return str
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return lambda value: annotation(value).value
+    if annotation in (datetime, date):
+        return to_jsonable_python
+    if annotation in (int, str):
+        return None
+    raise TypeError(f"no direct JSON form for {annotation!r}: snapshot it through its schema")
+
+
+@cache
+def _ledger_plan() -> tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]:
+    """(field, default, converter) for every field of the ledger's sync schema, in order."""
+    return tuple(
+        (name, None if info.is_required() else info.default, _json_converter(info.annotation))
+        for name, info in schema_for(LEDGER).model_fields.items()
+    )
+
+
+def ledger_payloads(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The snapshots of bulk-written ledger rows, built directly: equal to ``snapshot(LEDGER,
+    row)`` for each (a test holds them equal) without a pydantic model per row, which was most
+    of the time of posting stock. Column by column, each distinct value converted once (a
+    voucher's rows share their voucher, time, location and user objects)."""
+    columns = []
+    for name, default, convert in _ledger_plan():
+        values = [row.get(name, default) for row in rows]
+        if convert is not None:
+            out, last_in, last_out = [], _UNSET, None
+            for value in values:
+                if value is not last_in:
+                    last_in, last_out = value, None if value is None else convert(value)
+                out.append(last_out)
+            values = out
+        columns.append(values)
+    names = [name for name, _, _ in _ledger_plan()]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+_UNSET = object()
 
 
 def queue(
@@ -52,11 +106,20 @@ def queue(
     operation = Operation(operation)
     if not isinstance(rows[0], Mapping):
         session.flush()  # ORM rows: defaults, versions and timestamps filled in first
-    payloads = [snapshot(entity, row) for row in rows]
+    if entity == LEDGER and isinstance(rows[0], Mapping):
+        payloads = ledger_payloads(rows)
+        entity_ids = [
+            row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"]))
+            for row in rows
+        ]
+    else:
+        payloads = [snapshot(entity, row) for row in rows]
+        entity_ids = [uuid.UUID(payload["id"]) for payload in payloads]
     epoch, first = outbox_crud.reserve(
         session, installation_id=ctx.installation_id, count=len(rows)
     )
     now = utcnow()
+    op = operation.value
     outbox_crud.insert(
         session,
         [
@@ -65,8 +128,8 @@ def queue(
                 "epoch": epoch,
                 "seq": first + index,
                 "entity": entity,
-                "entity_id": uuid.UUID(payload["id"]),
-                "operation": operation.value,
+                "entity_id": entity_id,
+                "operation": op,
                 "site_id": ctx.site_id,
                 "payload_version": PAYLOAD_VERSION,
                 "payload": payload,
@@ -75,7 +138,7 @@ def queue(
                 "attempts": 0,
                 "last_error": "",
             }
-            for index, payload in enumerate(payloads)
+            for index, (payload, entity_id) in enumerate(zip(payloads, entity_ids, strict=True))
         ],
     )
 
