@@ -140,9 +140,7 @@ def apply_ledger_entries(
             continue
         running[key] = after
         seen.add(e.id)
-        row = e.model_dump()
-        row["balance_after"] = after
-        rows.append(row)
+        rows.append({**e.__dict__, "balance_after": after})  # the fields, as model_dump has them
     inventory_crud.insert_ledger_rows(session, rows)
     inventory_crud.write_balances(session, existing=existing, running=running, at=at)
     return outcomes

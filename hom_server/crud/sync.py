@@ -60,6 +60,12 @@ def add_rejected(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, RejectedItem.__table__, list(rows))
 
 
+def has_rejected(session: Session, *, installation_id: uuid.UUID) -> bool:
+    """Whether any item of this installation was ever rejected (most never are)."""
+    stmt = select(RejectedItem.seq).where(RejectedItem.installation_id == installation_id)
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def rejected_entities(
     session: Session, *, installation_id: uuid.UUID, entity_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, int]:

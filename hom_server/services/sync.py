@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -150,9 +150,7 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
             expected_seq=last + 1,
         )
     results: dict[int, ItemResult] = {
-        i.seq: ItemResult(seq=i.seq, status=ItemStatus.DUPLICATE)
-        for i in request.items
-        if i.seq <= last
+        i.seq: _result(i.seq, ItemStatus.DUPLICATE) for i in request.items if i.seq <= last
     }
     new = [i for i in request.items if i.seq > last]
     if new:
@@ -168,6 +166,12 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
         last_applied_seq=applied.last_seq,
         results=[results[i.seq] for i in request.items],
     )
+
+
+def _result(seq: int, status: ItemStatus) -> ItemResult:
+    """An accepted or duplicate item's answer, made from values the server chose (no
+    validation: a batch answers a thousand of them)."""
+    return ItemResult.model_construct(seq=seq, status=status)
 
 
 def _check_items(items: Sequence[ChangeItem]) -> None:
@@ -188,16 +192,21 @@ def _check_items(items: Sequence[ChangeItem]) -> None:
 _UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
-def _references(value: Any) -> Iterable[uuid.UUID]:
-    """Every id a payload mentions (its own, its parties, locations, lines...)."""
-    if isinstance(value, Mapping):
-        for v in value.values():
-            yield from _references(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _references(v)
-    elif isinstance(value, str) and len(value) == 36 and _UUID_TEXT.match(value):
-        yield uuid.UUID(value)
+def _references(payload: Any) -> set[str]:
+    """Every id a payload mentions (its own, its parties, locations, lines...), as lower-case
+    text: compared as text, an id costs no parsing (a batch holds thousands)."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if len(value) == 36 and _UUID_TEXT.match(value):
+                found.add(value.lower())
+        elif isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 def _apply_items(
@@ -209,13 +218,18 @@ def _apply_items(
     results: dict[int, ItemResult],
     now: datetime,
 ) -> None:
-    _lock_balances(session, items)
-    refs = {i.seq: {i.entity_id, *_references(i.payload)} for i in items}
-    blocked = sync_crud.rejected_entities(
-        session,
-        installation_id=request.installation_id,
-        entity_ids={r for ids in refs.values() for r in ids},
-    )
+    entries = {i.seq: _parse_ledger_item(i) for i in items if i.entity == apply.LEDGER}
+    _lock_balances(session, [e for e in entries.values() if not isinstance(e, DomainError)])
+    refs = {i.seq: {str(i.entity_id), *_references(i.payload)} for i in items}
+    blocked: dict[str, int] = {}
+    if sync_crud.has_rejected(session, installation_id=request.installation_id):
+        # Only then can an item depend on one rejected by an earlier push.
+        found = sync_crud.rejected_entities(
+            session,
+            installation_id=request.installation_id,
+            entity_ids={uuid.UUID(r) for ids in refs.values() for r in ids},
+        )
+        blocked = {str(entity_id): seq for entity_id, seq in found.items()}
     feed_rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     head_office = _is_head_office(session, device)
@@ -228,7 +242,7 @@ def _apply_items(
             field=exc.field,
             depends_on=depends_on,
         )
-        blocked.setdefault(item.entity_id, item.seq)
+        blocked.setdefault(str(item.entity_id), item.seq)
         rejected.append(
             {
                 "installation_id": request.installation_id,
@@ -245,7 +259,7 @@ def _apply_items(
         )
 
     def accept(item: ChangeItem, placed: feed.Placed) -> None:
-        results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.ACCEPTED)
+        results[item.seq] = _result(item.seq, ItemStatus.ACCEPTED)
         feed_rows.append(
             feed.feed_row(
                 placed,
@@ -261,15 +275,15 @@ def _apply_items(
         )
 
     def duplicate(item: ChangeItem) -> None:
-        results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.DUPLICATE)
+        results[item.seq] = _result(item.seq, ItemStatus.DUPLICATE)
 
     run: list[ChangeItem] = []
-    run_ids: set[uuid.UUID] = set()
+    run_ids: set[str] = set()
     for item in items:
         if not run_ids.isdisjoint(refs[item.seq]):
             # It refers to an item still waiting in the run: settle the run first, so a
             # rejection there is known before this item is judged.
-            _flush_ledger(session, device, run, accept, reject, duplicate, now)
+            _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
             run, run_ids = [], set()
         dependency = next((blocked[r] for r in refs[item.seq] if r in blocked), None)
         if dependency is not None:
@@ -281,61 +295,57 @@ def _apply_items(
             continue
         if item.entity == apply.LEDGER:
             run.append(item)
-            run_ids.add(item.entity_id)
+            run_ids.add(str(item.entity_id))
             continue
-        _flush_ledger(session, device, run, accept, reject, duplicate, now)
+        _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
         run, run_ids = [], set()
         _apply_other(session, device, head_office, item, accept, reject, duplicate)
-    _flush_ledger(session, device, run, accept, reject, duplicate, now)
+    _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
     sync_crud.append_feed(session, feed_rows)
     sync_crud.add_rejected(session, rejected)
 
 
-def _lock_balances(session: Session, items: Sequence[ChangeItem]) -> None:
+def _parse_ledger_item(item: ChangeItem) -> Any:
+    """A ledger item's entry checked against its schema, or the ``DomainError`` refusing it."""
+    try:
+        if item.operation != Operation.INSERT:
+            raise DomainError(
+                "the stock ledger is append-only: a correction is a reversing entry",
+                field="operation",
+            )
+        entry = apply.parse_ledger(item.payload)
+        if entry.id != item.entity_id:
+            raise DomainError("the payload's id is not the item's entity_id", field="payload.id")
+    except DomainError as exc:
+        return exc
+    return entry
+
+
+def _lock_balances(session: Session, entries: Sequence[Any]) -> None:
     """Lock the balance rows every ledger entry of the batch moves, in key order, before the
     batch writes anything else (an order, a second run of entries): a push never holds one of
-    them while it waits for another. Payloads are read as sent; a malformed one is refused later
-    by its own item."""
-    keys = []
-    for item in items:
-        if item.entity != apply.LEDGER:
-            continue
-        p = item.payload
-        try:
-            batch = p.get("batch_id")
-            keys.append(
-                (
-                    uuid.UUID(str(p["location_id"])),
-                    uuid.UUID(str(p["product_id"])),
-                    None if batch is None else uuid.UUID(str(batch)),
-                )
-            )
-        except (KeyError, ValueError, AttributeError):
-            continue
-    if keys:
-        inventory_crud.balances_for_keys(session, keys, for_update=True)
+    them while it waits for another."""
+    if entries:
+        inventory_crud.balances_for_keys(
+            session,
+            {(e.location_id, e.product_id, e.batch_id) for e in entries},
+            for_update=True,
+        )
 
 
-def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplicate, now) -> None:
+def _flush_ledger(
+    session, device, run: list[ChangeItem], entries, accept, reject, duplicate, now
+) -> None:
     """Apply a run of consecutive ledger items in one bulk write, after checking each one's
-    payload and writer; if the bulk write fails anyway, apply them one by one."""
+    payload (parsed in ``entries``) and writer; if the bulk write fails anyway, apply them one
+    by one."""
     if not run:
         return
     parsed: list[tuple[ChangeItem, Any]] = []
     for item in run:
-        try:
-            if item.operation != Operation.INSERT:
-                raise DomainError(
-                    "the stock ledger is append-only: a correction is a reversing entry",
-                    field="operation",
-                )
-            entry = apply.parse_ledger(item.payload)
-            if entry.id != item.entity_id:
-                raise DomainError(
-                    "the payload's id is not the item's entity_id", field="payload.id"
-                )
-        except DomainError as exc:
-            reject(item, exc)
+        entry = entries[item.seq]
+        if isinstance(entry, DomainError):
+            reject(item, entry)
             continue
         parsed.append((item, entry))
     # One query for the run's locations (kept referenced: the identity map holds them weakly).
