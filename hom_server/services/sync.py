@@ -47,7 +47,6 @@ from hom.schemas.sync import (
     FeedItem,
     Handshake,
     HandshakeAnswer,
-    ItemResult,
     ItemStatus,
     Operation,
     PullPage,
@@ -149,7 +148,8 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
             f"seq {last + 1}; nothing was applied",
             expected_seq=last + 1,
         )
-    results: dict[int, ItemResult] = {
+    # Each item's answer as a plain dict: the answer validates the thousand of them at once.
+    results: dict[int, dict[str, Any]] = {
         i.seq: _result(i.seq, ItemStatus.DUPLICATE) for i in request.items if i.seq <= last
     }
     new = [i for i in request.items if i.seq > last]
@@ -168,10 +168,9 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
     )
 
 
-def _result(seq: int, status: ItemStatus) -> ItemResult:
-    """An accepted or duplicate item's answer, made from values the server chose (no
-    validation: a batch answers a thousand of them)."""
-    return ItemResult.model_construct(seq=seq, status=status)
+def _result(seq: int, status: ItemStatus, **why: Any) -> dict[str, Any]:
+    """An item's answer (``ItemResult``'s fields)."""
+    return {"seq": seq, "status": status, **why}
 
 
 def _check_items(items: Sequence[ChangeItem]) -> None:
@@ -215,7 +214,7 @@ def _apply_items(
     device: Device,
     request: PushRequest,
     items: Sequence[ChangeItem],
-    results: dict[int, ItemResult],
+    results: dict[int, dict[str, Any]],
     now: datetime,
 ) -> None:
     entries = {i.seq: _parse_ledger_item(i) for i in items if i.entity == apply.LEDGER}
@@ -235,9 +234,9 @@ def _apply_items(
     head_office = _is_head_office(session, device)
 
     def reject(item: ChangeItem, exc: DomainError, depends_on: int | None = None) -> None:
-        results[item.seq] = ItemResult(
-            seq=item.seq,
-            status=ItemStatus.REJECTED,
+        results[item.seq] = _result(
+            item.seq,
+            ItemStatus.REJECTED,
             reason=exc.message,
             field=exc.field,
             depends_on=depends_on,
