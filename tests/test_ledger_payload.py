@@ -4,6 +4,7 @@ validates, so the two are compared here on varied rows and on what the stock ser
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -56,6 +57,8 @@ def test_direct_ledger_payloads_equal_the_schemas_snapshots():
     for payload in direct:  # and each one validates back into the same entry
         assert LedgerEntrySync.model_validate(payload).model_dump(mode="json") == payload
     assert direct[-1]["batch_id"] is direct[-1]["created_by"] is None  # left out: defaults
+    # The JSON text the outbox stores reads back as the same snapshots.
+    assert [json.loads(t) for t in changelog.ledger_payload_texts(rows)] == direct
 
 
 def test_what_the_stock_service_queues_is_the_schema_snapshot_of_the_written_row(kit):
