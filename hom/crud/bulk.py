@@ -11,7 +11,7 @@ transaction) instead: psycopg adapts the same converted values, many times faste
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,9 +59,16 @@ def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
 
 
 def insert_rows(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]]
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    encoded: Collection[str] = (),
 ) -> Sequence[dict[str, Any]]:
     """Insert ``rows`` (dicts keyed by column name; every row has the same keys) into ``table``.
+
+    ``encoded`` names columns whose values are already in the database's form (a JSON column's
+    text), passed on without their type's conversion.
 
     Returns the rows as written, Python-side defaults filled in, so a caller can snapshot them for
     the change log without reading them back."""
@@ -72,7 +79,7 @@ def insert_rows(
     if plan.defaults:
         rows = [{**{n: make() for n, make in plan.defaults.items()}, **row} for row in rows]
     columns = [
-        _converted([row[name] for row in rows], proc)
+        _converted([row[name] for row in rows], None if name in encoded else proc)
         for name, proc in zip(plan.order, plan.processors, strict=True)
     ]
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:

@@ -74,8 +74,12 @@ def reserve(session: Session, *, installation_id: uuid.UUID, count: int) -> tupl
     return row[0], row[1] - count + 1
 
 
-def insert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk.insert_rows(session, OutboxEntry.__table__, rows)
+def insert(
+    session: Session, rows: Sequence[dict[str, Any]], *, payload_is_json: bool = False
+) -> None:
+    """``payload_is_json``: every row's payload is already JSON text (written as it is)."""
+    encoded = ("payload",) if payload_is_json else ()
+    bulk.insert_rows(session, OutboxEntry.__table__, rows, encoded=encoded)
 
 
 def count_pending(session: Session) -> int:

@@ -144,7 +144,11 @@ def post(
 
 
 def _check_movements(ctx, movements, locations, products, batches) -> None:
+    checked: set[tuple] = set()  # (location, product, batch) already found good
     for index, m in enumerate(movements):
+        key = (m.location_id, m.product_id, m.batch_id)
+        if key in checked and isinstance(m.quantity, int) and m.quantity != 0:
+            continue  # the same stock as an earlier movement: only its quantity was left
         # Fields are named by position in a list of movements, unless the caller named the
         # location's field itself (a form with one field per side, like a transfer's).
         listed = len(movements) > 1 and m.location_field == "location_id"
@@ -192,6 +196,7 @@ def _check_movements(ctx, movements, locations, products, batches) -> None:
                     f"batch {batch.code} is not a batch of product {product.sku}",
                     field=_f(where, "batch_id"),
                 )
+        checked.add(key)
 
 
 def _f(prefix: str, name: str) -> str:

@@ -115,7 +115,9 @@ def apply_ledger_entries(
     products = product_crud.get_many(session, (e.product_id for e in entries))
     batches = production_crud.get_batches(session, (e.batch_id for e in entries if e.batch_id))
     keys = [(e.location_id, e.product_id, e.batch_id) for e in entries]
-    existing = inventory_crud.balances_for_keys(session, keys)
+    # Locked (PostgreSQL) in key order before anything moves: a concurrent writer of the same
+    # balances waits here, then reads this one's result, and two never wait for each other.
+    existing = inventory_crud.balances_for_keys(session, keys, for_update=True)
     running = {k: row.quantity for k, row in existing.items()}
     rows: list[dict[str, Any]] = []
     seen: set[uuid.UUID] = set()
@@ -142,9 +144,7 @@ def apply_ledger_entries(
             continue
         running[key] = after
         seen.add(e.id)
-        row = e.model_dump()
-        row["balance_after"] = after
-        rows.append(row)
+        rows.append({**e.__dict__, "balance_after": after})  # the fields, as model_dump has them
     inventory_crud.insert_ledger_rows(session, rows)
     inventory_crud.write_balances(session, existing=existing, running=running, at=at)
     return outcomes

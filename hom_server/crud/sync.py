@@ -29,6 +29,16 @@ def lock_applied(session: Session, *, installation_id: uuid.UUID, epoch: int) ->
     """The (installation, epoch) row, created if new and locked until the transaction ends: two
     pushes of one installation (a retry overlapping the original, on any server process) run one
     after the other. On SQLite the write transaction already holds the database's write lock."""
+    stmt = (
+        select(AppliedSeq)
+        .where(AppliedSeq.installation_id == installation_id, AppliedSeq.epoch == epoch)
+        .with_for_update()
+        .execution_options(populate_existing=True, autoflush=False)
+    )
+    row = session.scalars(stmt).one_or_none()
+    if row is not None:
+        return row
+    # A new epoch: of two first pushes, the second's insert waits for the first to commit.
     dialect = session.get_bind().dialect.name
     values = {
         "installation_id": installation_id,
@@ -37,13 +47,8 @@ def lock_applied(session: Session, *, installation_id: uuid.UUID, epoch: int) ->
         "updated_at": utcnow(),
     }
     module = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(AppliedSeq).values(**values).on_conflict_do_nothing())
-    stmt = (
-        select(AppliedSeq)
-        .where(AppliedSeq.installation_id == installation_id, AppliedSeq.epoch == epoch)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    insert = module.insert(AppliedSeq).values(**values).on_conflict_do_nothing()
+    session.execute(insert, execution_options={"autoflush": False})
     return session.scalars(stmt).one()
 
 
@@ -53,6 +58,12 @@ def get_applied(session: Session, *, installation_id: uuid.UUID, epoch: int) -> 
 
 def add_rejected(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, RejectedItem.__table__, list(rows))
+
+
+def has_rejected(session: Session, *, installation_id: uuid.UUID) -> bool:
+    """Whether any item of this installation was ever rejected (most never are)."""
+    stmt = select(RejectedItem.seq).where(RejectedItem.installation_id == installation_id)
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def rejected_entities(

@@ -135,12 +135,26 @@ def authenticate(session: Session, *, credential: str) -> Device:
         device.credential_hash, security.digest(credential)
     ):
         raise invalid
+    _refuse_revoked(device)
+    return device
+
+
+def _refuse_revoked(device: Device) -> None:
     if device.revoked_at is not None:
         raise AuthenticationFailed(
             "this installation's credential was revoked; enrol it again with a new code",
             field="authorization",
         )
-    return device
+
+
+def reread(session: Session, *, device: Device) -> Device:
+    """An authenticated device as ``session``'s transaction reads it now: authentication read it
+    in another session, and a copy merged back could write stale values over newer ones."""
+    current = devices_crud.get(session, device.id)
+    if current is None:
+        raise AuthenticationFailed("the device credential is not valid", field="authorization")
+    _refuse_revoked(current)
+    return current
 
 
 def revoke(session: Session, *, ctx: ActorContext, device_id: uuid.UUID) -> Device:

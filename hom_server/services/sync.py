@@ -1,18 +1,26 @@
 """The sync protocol on the server: handshake, push (exactly once, in order) and pull.
 
 Push: a batch of one (installation, epoch)'s change-log items in seq order. The server locks the
-(installation, epoch) row, answers items at or below its last applied seq "duplicate", refuses a
-gap (nothing applied, the expected seq said), and applies the rest in order. Each item is
-accepted, or rejected with its reason (scope, validation, a rule) and recorded for a person; a
-rejected item does not block the ones after it unless they refer to it (``depends_on``). The
-items, the new last-applied seq, the rejections and the feed rows commit in one transaction.
+(installation, epoch) row before it touches any other row, answers items at or below its last
+applied seq "duplicate", refuses a gap (nothing applied, the expected seq said), and applies the
+rest in order. Each item is accepted, or rejected with its reason (scope, validation, a rule)
+and recorded for a person; a rejected item does not block the ones after it unless they refer to
+it (``depends_on``). The items, the new last-applied seq, the rejections and the feed rows commit
+in one transaction.
+
+Lock order (PostgreSQL; SQLite serialises writers): the applied-seq row first, with nothing
+written before it, so a push waiting there holds no lock that the push it waits for could need;
+then the balance rows of the batch's ledger entries, in key order; the device row is written
+last, at commit. The device comes from authentication in another session and may be stale by
+then: it is read again after the lock, never merged (a merge would write the stale copy back
+before the applied-seq lock: the deadlock of two overlapping pushes).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from hom.core import migrate as shared_migrate
 from hom.core.clock import utcnow
-from hom.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, WrongSite
+from hom.core.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WrongSite,
+)
+from hom.crud import inventory as inventory_crud
 from hom.crud import site as site_crud
 from hom.models.enums import SiteKind
 from hom.schemas.sync import (
@@ -32,7 +47,6 @@ from hom.schemas.sync import (
     FeedItem,
     Handshake,
     HandshakeAnswer,
-    ItemResult,
     ItemStatus,
     Operation,
     PullPage,
@@ -45,7 +59,7 @@ from hom_server.core.config import ServerSettings
 from hom_server.core.errors import SeqGap, UpgradeRequired
 from hom_server.crud import sync as sync_crud
 from hom_server.models import Device
-from hom_server.services import feed
+from hom_server.services import devices, feed
 
 CURSOR_START = "0.0"
 
@@ -64,6 +78,7 @@ def handshake(
     session: Session, *, device: Device, hello: Handshake, settings: ServerSettings
 ) -> HandshakeAnswer:
     """Whether this client may sync with this server, and if not, who must update to what."""
+    device = devices.reread(session, device=device)
     minimum = settings.min_app_version
     message = None
     if _version(hello.app_version) < _version(minimum):
@@ -120,9 +135,11 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
             field="installation_id",
         )
     _check_items(request.items)
+    # The first lock this transaction takes (see the module's lock order).
     applied = sync_crud.lock_applied(
         session, installation_id=request.installation_id, epoch=request.epoch
     )
+    device = devices.reread(session, device=device)
     last = applied.last_seq
     first = request.items[0].seq
     if first > last + 1:
@@ -131,10 +148,9 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
             f"seq {last + 1}; nothing was applied",
             expected_seq=last + 1,
         )
-    results: dict[int, ItemResult] = {
-        i.seq: ItemResult(seq=i.seq, status=ItemStatus.DUPLICATE)
-        for i in request.items
-        if i.seq <= last
+    # Each item's answer as a plain dict: the answer validates the thousand of them at once.
+    results: dict[int, dict[str, Any]] = {
+        i.seq: _result(i.seq, ItemStatus.DUPLICATE) for i in request.items if i.seq <= last
     }
     new = [i for i in request.items if i.seq > last]
     if new:
@@ -150,6 +166,11 @@ def push(session: Session, *, device: Device, request: PushRequest) -> PushAnswe
         last_applied_seq=applied.last_seq,
         results=[results[i.seq] for i in request.items],
     )
+
+
+def _result(seq: int, status: ItemStatus, **why: Any) -> dict[str, Any]:
+    """An item's answer (``ItemResult``'s fields)."""
+    return {"seq": seq, "status": status, **why}
 
 
 def _check_items(items: Sequence[ChangeItem]) -> None:
@@ -170,16 +191,21 @@ def _check_items(items: Sequence[ChangeItem]) -> None:
 _UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
-def _references(value: Any) -> Iterable[uuid.UUID]:
-    """Every id a payload mentions (its own, its parties, locations, lines...)."""
-    if isinstance(value, Mapping):
-        for v in value.values():
-            yield from _references(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _references(v)
-    elif isinstance(value, str) and len(value) == 36 and _UUID_TEXT.match(value):
-        yield uuid.UUID(value)
+def _references(payload: Any) -> set[str]:
+    """Every id a payload mentions (its own, its parties, locations, lines...), as lower-case
+    text: compared as text, an id costs no parsing (a batch holds thousands)."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if len(value) == 36 and _UUID_TEXT.match(value):
+                found.add(value.lower())
+        elif isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 def _apply_items(
@@ -188,28 +214,34 @@ def _apply_items(
     device: Device,
     request: PushRequest,
     items: Sequence[ChangeItem],
-    results: dict[int, ItemResult],
+    results: dict[int, dict[str, Any]],
     now: datetime,
 ) -> None:
-    refs = {i.seq: {i.entity_id, *_references(i.payload)} for i in items}
-    blocked = sync_crud.rejected_entities(
-        session,
-        installation_id=request.installation_id,
-        entity_ids={r for ids in refs.values() for r in ids},
-    )
+    entries = {i.seq: _parse_ledger_item(i) for i in items if i.entity == apply.LEDGER}
+    _lock_balances(session, [e for e in entries.values() if not isinstance(e, DomainError)])
+    refs = {i.seq: {str(i.entity_id), *_references(i.payload)} for i in items}
+    blocked: dict[str, int] = {}
+    if sync_crud.has_rejected(session, installation_id=request.installation_id):
+        # Only then can an item depend on one rejected by an earlier push.
+        found = sync_crud.rejected_entities(
+            session,
+            installation_id=request.installation_id,
+            entity_ids={uuid.UUID(r) for ids in refs.values() for r in ids},
+        )
+        blocked = {str(entity_id): seq for entity_id, seq in found.items()}
     feed_rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     head_office = _is_head_office(session, device)
 
     def reject(item: ChangeItem, exc: DomainError, depends_on: int | None = None) -> None:
-        results[item.seq] = ItemResult(
-            seq=item.seq,
-            status=ItemStatus.REJECTED,
+        results[item.seq] = _result(
+            item.seq,
+            ItemStatus.REJECTED,
             reason=exc.message,
             field=exc.field,
             depends_on=depends_on,
         )
-        blocked.setdefault(item.entity_id, item.seq)
+        blocked.setdefault(str(item.entity_id), item.seq)
         rejected.append(
             {
                 "installation_id": request.installation_id,
@@ -226,7 +258,7 @@ def _apply_items(
         )
 
     def accept(item: ChangeItem, placed: feed.Placed) -> None:
-        results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.ACCEPTED)
+        results[item.seq] = _result(item.seq, ItemStatus.ACCEPTED)
         feed_rows.append(
             feed.feed_row(
                 placed,
@@ -242,15 +274,15 @@ def _apply_items(
         )
 
     def duplicate(item: ChangeItem) -> None:
-        results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.DUPLICATE)
+        results[item.seq] = _result(item.seq, ItemStatus.DUPLICATE)
 
     run: list[ChangeItem] = []
-    run_ids: set[uuid.UUID] = set()
+    run_ids: set[str] = set()
     for item in items:
         if not run_ids.isdisjoint(refs[item.seq]):
             # It refers to an item still waiting in the run: settle the run first, so a
             # rejection there is known before this item is judged.
-            _flush_ledger(session, device, run, accept, reject, duplicate, now)
+            _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
             run, run_ids = [], set()
         dependency = next((blocked[r] for r in refs[item.seq] if r in blocked), None)
         if dependency is not None:
@@ -262,36 +294,57 @@ def _apply_items(
             continue
         if item.entity == apply.LEDGER:
             run.append(item)
-            run_ids.add(item.entity_id)
+            run_ids.add(str(item.entity_id))
             continue
-        _flush_ledger(session, device, run, accept, reject, duplicate, now)
+        _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
         run, run_ids = [], set()
         _apply_other(session, device, head_office, item, accept, reject, duplicate)
-    _flush_ledger(session, device, run, accept, reject, duplicate, now)
+    _flush_ledger(session, device, run, entries, accept, reject, duplicate, now)
     sync_crud.append_feed(session, feed_rows)
     sync_crud.add_rejected(session, rejected)
 
 
-def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplicate, now) -> None:
+def _parse_ledger_item(item: ChangeItem) -> Any:
+    """A ledger item's entry checked against its schema, or the ``DomainError`` refusing it."""
+    try:
+        if item.operation != Operation.INSERT:
+            raise DomainError(
+                "the stock ledger is append-only: a correction is a reversing entry",
+                field="operation",
+            )
+        entry = apply.parse_ledger(item.payload)
+        if entry.id != item.entity_id:
+            raise DomainError("the payload's id is not the item's entity_id", field="payload.id")
+    except DomainError as exc:
+        return exc
+    return entry
+
+
+def _lock_balances(session: Session, entries: Sequence[Any]) -> None:
+    """Lock the balance rows every ledger entry of the batch moves, in key order, before the
+    batch writes anything else (an order, a second run of entries): a push never holds one of
+    them while it waits for another."""
+    if entries:
+        inventory_crud.balances_for_keys(
+            session,
+            {(e.location_id, e.product_id, e.batch_id) for e in entries},
+            for_update=True,
+        )
+
+
+def _flush_ledger(
+    session, device, run: list[ChangeItem], entries, accept, reject, duplicate, now
+) -> None:
     """Apply a run of consecutive ledger items in one bulk write, after checking each one's
-    payload and writer; if the bulk write fails anyway, apply them one by one."""
+    payload (parsed in ``entries``) and writer; if the bulk write fails anyway, apply them one
+    by one."""
     if not run:
         return
     parsed: list[tuple[ChangeItem, Any]] = []
     for item in run:
-        try:
-            if item.operation != Operation.INSERT:
-                raise DomainError(
-                    "the stock ledger is append-only: a correction is a reversing entry",
-                    field="operation",
-                )
-            entry = apply.parse_ledger(item.payload)
-            if entry.id != item.entity_id:
-                raise DomainError(
-                    "the payload's id is not the item's entity_id", field="payload.id"
-                )
-        except DomainError as exc:
-            reject(item, exc)
+        entry = entries[item.seq]
+        if isinstance(entry, DomainError):
+            reject(item, entry)
             continue
         parsed.append((item, entry))
     # One query for the run's locations (kept referenced: the identity map holds them weakly).

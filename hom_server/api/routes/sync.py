@@ -25,7 +25,6 @@ def handshake(
 ) -> HandshakeAnswer:
     """Versions first: an incompatible client is told who must update to what, and pushes
     nothing."""
-    device = session.merge(device)
     return sync_service.handshake(session, device=device, hello=hello, settings=settings)
 
 
@@ -36,7 +35,6 @@ def handshake(
 )
 def push(request: PushRequest, device: CurrentDevice, session: WriteSession) -> PushAnswer:
     """Apply a batch of one (installation, epoch)'s change log, exactly once and in order."""
-    device = session.merge(device)
     return sync_service.push(session, device=device, request=request)
 
 
