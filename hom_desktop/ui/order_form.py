@@ -106,7 +106,7 @@ class PartyPicker(QLineEdit):
         self._chosen = None
         self._timer.start()
 
-    def refresh_choices(self) -> None:
+    def refresh_choices(self, *, popup: bool = True) -> None:
         self._timer.stop()
         text = self.text().strip()
         found: list[PartyChoice] = []
@@ -120,7 +120,7 @@ class PartyPicker(QLineEdit):
             )
         self._choices = {c.label: c for c in found}
         self._list.setStringList(list(self._choices))
-        if found and self.hasFocus():
+        if popup and found and self.hasFocus():
             self.completer().complete()
 
     def _picked(self, text: str) -> None:
@@ -140,12 +140,8 @@ class PartyPicker(QLineEdit):
         if self.chosen is not None:
             return self.chosen
         if self._timer.isActive() or not self._choices:
-            self.refresh_choices()
-        popup = self.completer().popup()
-        current = popup.currentIndex() if popup.isVisible() else None
-        pick = (
-            self._choices.get(current.data()) if current is not None and current.isValid() else None
-        )
+            self.refresh_choices(popup=False)
+        pick = highlighted(self.completer(), self._choices)
         typed = self.text().strip().casefold()
         pick = pick or next((c for c in self._choices.values() if c.code.casefold() == typed), None)
         pick = pick or next(iter(self._choices.values()), None)
@@ -165,12 +161,8 @@ class LineProductPicker(ProductPicker):
             return None
         if self._timer.isActive() or not self._choices:
             self._timer.stop()
-            self.refresh_choices()
-        popup = self.completer().popup()
-        current = popup.currentIndex() if popup.isVisible() else None
-        pick = (
-            self._choices.get(current.data()) if current is not None and current.isValid() else None
-        )
+            self.refresh_choices(popup=False)
+        pick = highlighted(self.completer(), self._choices)
         pick = pick or self._exact(self.text()) or next(iter(self._choices.values()), None)
         if pick is None:
             return self.resolve(session)  # raises NotFound naming product_id
@@ -517,7 +509,9 @@ class OrderForm(QDialog):
         self.cases.setEnabled(line.quote.pack_size > 1)
         self.cases.setValue(cases if line.quote.pack_size > 1 else None)
         self.pieces.setValue(pieces if line.quote.pack_size > 1 else line.quantity)
-        (self.cases if self.cases.isEnabled() else self.pieces).setFocus()
+        field = self.cases if self.cases.isEnabled() else self.pieces
+        field.setFocus()
+        field.selectAll()  # typing replaces the quantity
 
     def remove_line(self, row: int) -> None:
         del self.lines[row]
@@ -541,6 +535,14 @@ class OrderForm(QDialog):
         ):
             self.product.setFocus()
             return True
+        if (
+            obj is self.table
+            and event.type() == QEvent.Type.FocusIn
+            and self.lines
+            and not self.table.selectionModel().hasSelection()
+        ):  # arriving by Tab selects a line, so Enter and Delete act at once
+            current = self.table.currentIndex()
+            self.table.selectRow(current.row() if current.isValid() else 0)
         if obj is self.table and event.type() == QEvent.Type.KeyPress and self.editable:
             rows = self.table.selectionModel().selectedRows()
             if rows and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
