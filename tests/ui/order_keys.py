@@ -49,8 +49,18 @@ class Keyboard:
         self.press(Qt.Key.Key_Return)
 
 
-WORDS = ["neem", "rose", "lemon", "sandal", "tulsi", "aloe", "jasmine", "turmeric", "saffron",
-         "coconut"]
+WORDS = [
+    "neem",
+    "rose",
+    "lemon",
+    "sandal",
+    "tulsi",
+    "aloe",
+    "jasmine",
+    "turmeric",
+    "saffron",
+    "coconut",
+]
 
 
 @dataclass
