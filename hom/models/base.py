@@ -97,6 +97,13 @@ class Money(TypeDecorator[Decimal]):
         return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(_MONEY_QUANTUM)
 
 
+class Percent(Money):
+    """An exact percentage with two decimal places (a GST rate: 18.00, 0.25), stored as an
+    integer of hundredths like money; None means not set."""
+
+    cache_ok = True
+
+
 class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from hom.models.base import IdMixin, Money, SyncedMixin, UTCDateTime
+from hom.models.base import IdMixin, Money, Percent, SyncedMixin, UTCDateTime
 from hom.models.enums import OrderStatus, enum_column
 
 
@@ -47,3 +47,6 @@ class OrderLineMixin(IdMixin):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     line_total: Mapped[Decimal] = mapped_column(Money)
+    # GST as the product master said when the order was written (kept if the master changes).
+    hsn_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    gst_rate: Mapped[Decimal | None] = mapped_column(Percent, default=None)

@@ -25,3 +25,5 @@ class Party(SearchableMixin, SyncedMixin, Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The GSTIN of a registered party; "" for an unregistered one (a small retailer).
+    gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hom.models.base import Base, Money, SearchableMixin, SyncedMixin
+from hom.models.base import Base, Money, Percent, SearchableMixin, SyncedMixin
 
 
 class Product(SearchableMixin, SyncedMixin, Base):
@@ -28,3 +28,6 @@ class Product(SearchableMixin, SyncedMixin, Base):
     track_batches: Mapped[bool] = mapped_column(Boolean, default=False)
     shelf_life_days: Mapped[int | None] = mapped_column(Integer, default=None)
     reorder_level: Mapped[int] = mapped_column(Integer, default=0)
+    # GST: the HSN code ("" until classified) and the rate in percent (None until set).
+    hsn_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    gst_rate: Mapped[Decimal | None] = mapped_column(Percent, default=None)

@@ -25,6 +25,11 @@ class Site(SyncedMixin, Base):
     geo_node_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("geo_nodes.id"), default=None)
     party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What a tax invoice from this site names as its supplier: the registered business name,
+    # the address and the GSTIN of the site's state registration ("" where not registered).
+    legal_name: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
     # The IANA zone of the site's calendar: its "today", business dates and back-dated entries.
     time_zone: Mapped[str] = mapped_column(
         String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE

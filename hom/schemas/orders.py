@@ -81,6 +81,8 @@ class OrderLinePublic(PublicSchema):
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+    hsn_code: str
+    gst_rate: Decimal | None
 
 
 class OrderPublic(PublicSchema):
@@ -135,6 +137,8 @@ class OrderLineSync(SyncSchema):
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+    hsn_code: str = ""
+    gst_rate: Decimal | None = None
 
 
 class OrderSyncBase(SyncedRowSync):

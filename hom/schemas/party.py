@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from hom.core import text
 from hom.models.enums import PartyKind
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
+from hom.schemas.gst import Gstin
 from hom.schemas.site import check_code
 
 _PHONE = re.compile(r"^[0-9+()\- ]*$")
@@ -49,6 +50,7 @@ class PartyCreate(Schema):
     phone: Phone = ""
     address: Address = ""
     active: bool = True
+    gstin: Gstin = Field(default="", description="15 characters; empty for an unregistered party")
 
     _code = field_validator("code")(check_code)
     _phone = field_validator("phone")(check_phone)
@@ -64,6 +66,7 @@ class PartyUpdate(Schema):
     phone: Phone | None = None
     address: Address | None = None
     active: bool | None = None
+    gstin: Gstin | None = None
 
     @field_validator("code")
     @classmethod
@@ -75,7 +78,7 @@ class PartyUpdate(Schema):
     def _phone(cls, value: str | None) -> str:
         return check_phone(_not_cleared(value))
 
-    _required = field_validator("name", "territory_id", "address", "active")(_not_cleared)
+    _required = field_validator("name", "territory_id", "address", "active", "gstin")(_not_cleared)
 
 
 class PartyPublic(PublicSchema):
@@ -88,6 +91,7 @@ class PartyPublic(PublicSchema):
     phone: str
     address: str
     active: bool
+    gstin: str
 
 
 class PartySync(SyncedRowSync):
@@ -99,3 +103,4 @@ class PartySync(SyncedRowSync):
     phone: str
     address: str
     active: bool
+    gstin: str = ""

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
+from hom.schemas.gst import GstRate, HsnCode
 
 MAX_PRICE = Decimal("10000000")
 MAX_PACK_SIZE = 100_000
@@ -95,6 +96,8 @@ class ProductCreate(Schema):
         default=None, description="days from manufacture to expiry; required with track_batches"
     )
     reorder_level: ReorderLevel = 0
+    hsn_code: HsnCode = Field(default="", max_length=8, description="4, 6 or 8 digits")
+    gst_rate: GstRate = Field(default=None, description="percent, one of the GST slabs")
 
 
 class ProductUpdate(Schema):
@@ -113,6 +116,8 @@ class ProductUpdate(Schema):
     track_batches: bool | None = None
     shelf_life_days: ShelfLife | None = None
     reorder_level: ReorderLevel | None = None
+    hsn_code: HsnCode | None = Field(default=None, max_length=8)
+    gst_rate: GstRate = None
 
     _required = field_validator(
         "sku",
@@ -127,6 +132,7 @@ class ProductUpdate(Schema):
         "active",
         "track_batches",
         "reorder_level",
+        "hsn_code",
     )(_not_cleared)
 
 
@@ -145,6 +151,8 @@ class ProductPublic(PublicSchema):
     track_batches: bool
     shelf_life_days: int | None
     reorder_level: int
+    hsn_code: str
+    gst_rate: Decimal | None
 
 
 class ProductSync(SyncedRowSync):
@@ -163,3 +171,5 @@ class ProductSync(SyncedRowSync):
     track_batches: bool
     shelf_life_days: int | None = None
     reorder_level: int
+    hsn_code: str = ""
+    gst_rate: Decimal | None = None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from hom.core import text
 from hom.core.clock import DEFAULT_TIME_ZONE, zone
 from hom.models.enums import LocationKind, SiteKind
 from hom.schemas.base import PublicSchema, Schema, SyncedRowSync
+from hom.schemas.gst import Gstin
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 
@@ -29,6 +32,9 @@ class SiteCreate(Schema):
     geo_node_id: uuid.UUID | None = None
     party_id: uuid.UUID | None = None
     time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
+    legal_name: str = Field(default="", max_length=160, description="the name on its invoices")
+    address: Annotated[str, Field(max_length=300), text.MULTILINE] = ""
+    gstin: Gstin = Field(default="", description="the GSTIN of the site's state registration")
 
     _code = field_validator("code")(check_code)
 
@@ -38,6 +44,17 @@ class SiteCreate(Schema):
         value = value.strip()
         zone(value)  # refuses an unknown name with what to write instead
         return value
+
+
+class SiteInvoiceDetails(Schema):
+    """What a tax invoice from the site names as its supplier; only the fields given change."""
+
+    legal_name: str | None = Field(default=None, max_length=160)
+    address: Annotated[str, Field(max_length=300), text.MULTILINE] | None = None
+    gstin: Gstin | None = None
+    geo_node_id: uuid.UUID | None = Field(
+        default=None, description="where the site is (its state decides CGST/SGST or IGST)"
+    )
 
 
 class LocationCreate(Schema):
@@ -59,6 +76,9 @@ class SitePublic(PublicSchema):
     party_id: uuid.UUID | None
     active: bool
     time_zone: str
+    legal_name: str
+    address: str
+    gstin: str
 
 
 class LocationPublic(PublicSchema):
@@ -79,6 +99,9 @@ class SiteSync(SyncedRowSync):
     party_id: uuid.UUID | None = None
     active: bool
     time_zone: str = DEFAULT_TIME_ZONE  # the site's calendar, the same on every installation
+    legal_name: str = ""
+    address: str = ""
+    gstin: str = ""
 
 
 class StockLocationSync(SyncedRowSync):

@@ -895,6 +895,9 @@ def _build_lines(session: Session, spec: LevelSpec, lines: Sequence[OrderLineIn]
                 quantity=line.quantity,
                 unit_price=unit_price,
                 line_total=to_money(unit_price * line.quantity),
+                # GST as the master says today; the order keeps it if the master changes
+                hsn_code=product.hsn_code,
+                gst_rate=product.gst_rate,
             )
         )
     return built

@@ -19,7 +19,7 @@ from hom.models.enums import LocationKind, PartyKind, SiteKind
 from hom.models.site import Site, StockLocation
 from hom.models.store import Installation
 from hom.schemas.base import validate
-from hom.schemas.site import LocationCreate, SiteCreate
+from hom.schemas.site import LocationCreate, SiteCreate, SiteInvoiceDetails
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
@@ -48,6 +48,41 @@ def create_site(session: Session, *, ctx: ActorContext, site_in: SiteCreate | di
         entity="sites",
         entity_id=site.id,
         summary=f"created site {site.code} ({site.kind.value})",
+    )
+    return site
+
+
+def update_invoice_details(
+    session: Session,
+    *,
+    ctx: ActorContext,
+    site_id: uuid.UUID,
+    details_in: SiteInvoiceDetails | dict,
+) -> Site:
+    """Set what the site's tax invoices name as supplier: legal name, address, GSTIN, and the
+    geography node it sits in (its state decides the tax split)."""
+    require(ctx, "sites.manage")
+    ownership.require_head_office(ctx, entities.SITES)
+    data = validate(SiteInvoiceDetails, details_in)
+    site = get_site(session, site_id)
+    fields = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "geo_node_id" in fields and geography_crud.get(session, fields["geo_node_id"]) is None:
+        raise NotFound(f"unknown geography node {fields['geo_node_id']}", field="geo_node_id")
+    changes = audit.diff(site, fields)
+    if not changes:
+        return site
+    for key, (_old, new) in changes.items():
+        setattr(site, key, new)
+    session.flush()
+    changelog.queue(session, ctx=ctx, entity=entities.SITES, rows=[site], operation="update")
+    audit.record(
+        session,
+        ctx=ctx,
+        action="site.update",
+        entity="sites",
+        entity_id=site.id,
+        summary=f"updated the invoice details of site {site.code}",
+        changes=changes,
     )
     return site
 

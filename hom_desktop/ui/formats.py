@@ -25,6 +25,14 @@ def money(value: Decimal | int | None, currency: str = "INR", locale: str = DEFA
     return format_currency(Decimal(value), currency, locale=locale)
 
 
+def amount(value: Decimal | int | None, locale: str = DEFAULT_LOCALE) -> str:
+    """``1,23,456.00``: money without the symbol, for a column headed with the currency."""
+    if value is None:
+        return ""
+    pattern = "#,##,##0.00" if locale.endswith("_IN") else "#,##0.00"
+    return format_decimal(Decimal(value), format=pattern, locale=locale)
+
+
 def quantity(value: int | None, locale: str = DEFAULT_LOCALE) -> str:
     """``1,23,456`` (Indian grouping for en-IN); empty for a missing value."""
     if value is None:
