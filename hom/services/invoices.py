@@ -59,7 +59,7 @@ INVOICE_TITLE = "Tax Invoice"
 DISPATCH_NOTE_TITLE = "Dispatch Note"
 UNREGISTERED = "Unregistered"
 _RUPEE = Decimal(1)
-_PRINTABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.DISPATCHED, OrderStatus.DELIVERED})
+PRINTABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.DISPATCHED, OrderStatus.DELIVERED})
 
 
 # --- the documents ---------------------------------------------------------------------------
@@ -195,6 +195,21 @@ class DispatchNote:
 # --- building them ---------------------------------------------------------------------------
 
 
+def line_tax(
+    amount: Decimal, rate: Decimal, *, inclusive: bool, intra: bool = True
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(taxable value, CGST, SGST, IGST) of a line of ``amount`` at ``rate`` per cent: the tax
+    is added to the amount, or (``inclusive``, a sale at MRP) taken out of it; within a state
+    it is split into CGST and SGST, across states it is IGST. The one tax rule of the invoice
+    and the order form."""
+    taxable = to_money(amount * 100 / (100 + rate)) if inclusive else to_money(amount)
+    zero = Decimal("0.00")
+    if intra:
+        half = to_money(taxable * rate / 200)
+        return taxable, half, half, zero
+    return taxable, zero, zero, to_money(taxable * rate / 100)
+
+
 def invoice_for(
     session: Session, *, ctx: ActorContext, level: OrderLevel | str, order_id: uuid.UUID
 ) -> Invoice:
@@ -220,13 +235,7 @@ def invoice_for(
                 field="gst_rate",
             )
         amount = line.line_total
-        taxable = to_money(amount * 100 / (100 + rate)) if inclusive else amount
-        if intra:
-            cgst = sgst = to_money(taxable * rate / 200)
-            igst = Decimal("0.00")
-        else:
-            cgst = sgst = Decimal("0.00")
-            igst = to_money(taxable * rate / 100)
+        taxable, cgst, sgst, igst = line_tax(amount, rate, inclusive=inclusive, intra=intra)
         lines.append(
             InvoiceLine(
                 line_no=line.line_no,
@@ -428,7 +437,7 @@ def amount_in_words(amount: Decimal, currency: str = "INR") -> str:
 
 
 def _check_printable(order: Any, document: str) -> None:
-    if order.status not in _PRINTABLE:
+    if order.status not in PRINTABLE:
         hint = (
             "confirm it first"
             if order.status == OrderStatus.DRAFT

@@ -639,17 +639,19 @@ def next_steps(
     ctx: ActorContext, *, level: OrderLevel, status: OrderStatus, site_id: uuid.UUID
 ) -> frozenset[OrderStatus]:
     """The statuses this actor may move an order (of ``status``, written by ``site_id``) to:
-    legal from its status, permitted to the actor, and (except a primary delivery, which the
-    buyer's stock point's site records) on this installation's own orders. A screen offers
-    these; the service still checks each when it is asked."""
+    legal from its status and permitted to the actor on this installation's own orders. A
+    dispatched primary order is also "received" by whoever may receive stock: its goods arrive
+    through the buyer's goods receipt (``goods_receipts.receive_primary``), which refuses a site
+    that does not own the stock point. A screen offers these; the services check each again."""
     spec = spec_for(level)
-    if not ctx.can(spec.permission) or ctx.site_id is None:
+    if ctx.site_id is None:
         return frozenset()
     steps = NEXT_STATUS[OrderStatus(status)]
-    if site_id != ctx.site_id:
-        receivable = spec.level == OrderLevel.PRIMARY and OrderStatus.DELIVERED in steps
-        return frozenset({OrderStatus.DELIVERED}) if receivable else frozenset()
-    return steps
+    allowed = set(steps) if site_id == ctx.site_id and ctx.can(spec.permission) else set()
+    receivable = spec.level == OrderLevel.PRIMARY and OrderStatus.DELIVERED in steps
+    if receivable and ctx.can("stock.receive"):
+        allowed.add(OrderStatus.DELIVERED)
+    return frozenset(allowed)
 
 
 def seller_locations(session: Session, *, ctx: ActorContext) -> list[StockLocation]:
@@ -745,6 +747,8 @@ class LineQuote:
     unit_price: Decimal
     on_hand: int | None
     track_batches: bool
+    gst_rate: Decimal | None = None  # per cent; None: the product has none yet
+    hsn_code: str = ""
 
 
 def quote_line(
@@ -774,6 +778,8 @@ def quote_line(
         unit_price=to_money(getattr(product, spec.price_field)),
         on_hand=on_hand,
         track_batches=product.track_batches,
+        gst_rate=product.gst_rate,
+        hsn_code=product.hsn_code,
     )
 
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from hom.core.errors import DomainError, ValidationFailed
 from hom.models.enums import OrderLevel, OrderStatus, PartyKind
-from hom.services import orders, reports
+from hom.services import invoices, orders, reports
 from hom.services.orders import LineQuote
 from hom.services.reports import PartyChoice
 from hom_desktop.ui import formats, prompts
@@ -180,11 +180,32 @@ class Line:
     def amount(self) -> Decimal:
         return self.quote.unit_price * self.quantity
 
+    def tax(self, *, inclusive: bool) -> tuple[Decimal, Decimal] | None:
+        """(taxable value, GST) by the invoice's rule; None without a GST rate."""
+        if self.quote.gst_rate is None:
+            return None
+        taxable, cgst, sgst, igst = invoices.line_tax(
+            self.amount, self.quote.gst_rate, inclusive=inclusive
+        )
+        return taxable, cgst + sgst + igst
+
     def cases_and_pieces(self) -> tuple[int, int]:
         return divmod(self.quantity, self.quote.pack_size)
 
 
-LINE_HEADERS = ["#", "SKU", "Product", "Cases", "Pcs", "Qty", "Rate", "Amount", "In stock"]
+LINE_HEADERS = [
+    "#",
+    "SKU",
+    "Product",
+    "Cases",
+    "Pcs",
+    "Qty",
+    "Rate",
+    "Amount",
+    "GST",
+    "Tax",
+    "In stock",
+]
 
 
 class OrderForm(QDialog):
@@ -348,7 +369,7 @@ class OrderForm(QDialog):
         table.verticalHeader().setVisible(False)
         header = table.horizontalHeader()
         digits = table.fontMetrics().horizontalAdvance("9")
-        widths = [4, 14, 0, 6, 7, 8, 11, 13, 9]
+        widths = [3, 12, 0, 5, 5, 7, 10, 12, 5, 10, 8]
         for i, chars in enumerate(widths):
             if chars:
                 table.setColumnWidth(i, digits * chars + 18)
@@ -573,6 +594,8 @@ class OrderForm(QDialog):
                 (formats.quantity(ln.quantity), right),
                 (formats.money(q.unit_price), right),
                 (formats.money(ln.amount), right),
+                (f"{q.gst_rate.normalize():f}%" if q.gst_rate is not None else "—", right),
+                (formats.money(tax[1]) if (tax := ln.tax(inclusive=self.inclusive)) else "", right),
                 ("" if q.on_hand is None else formats.quantity(q.on_hand), right),
             ]
             short = q.on_hand is not None and wanted[q.product_id] > q.on_hand
@@ -589,15 +612,36 @@ class OrderForm(QDialog):
                 self.table.setItem(row, col, item)
         self._show_totals()
 
+    @property
+    def inclusive(self) -> bool:
+        """A tertiary sale is at MRP, tax included; other levels add the tax to the price."""
+        return self.level == OrderLevel.TERTIARY
+
     def total(self) -> Decimal:
+        """What the order's lines come to before tax (the order's total, as the service
+        writes it)."""
         return sum((ln.amount for ln in self.lines), Decimal(0))
+
+    def tax_total(self) -> tuple[Decimal, bool]:
+        """The GST of the lines, and whether every line has a rate."""
+        taxes = [ln.tax(inclusive=self.inclusive) for ln in self.lines]
+        return sum((t[1] for t in taxes if t), Decimal(0)), all(taxes)
 
     def _show_totals(self) -> None:
         units = sum(ln.quantity for ln in self.lines)
-        self.totals.setText(
-            f"{formats.plural(len(self.lines), 'line')} · {formats.plural(units, 'unit')} · "
-            f"Total {formats.money(self.total())}"
-        )
+        tax, complete = self.tax_total()
+        amount = self.total()
+        parts = [formats.plural(len(self.lines), "line"), formats.plural(units, "unit")]
+        if self.inclusive:
+            parts.append(f"GST included {formats.money(tax)}")
+            parts.append(f"Total {formats.money(amount)}")
+        else:
+            parts.append(f"Value {formats.money(amount)}")
+            parts.append(f"GST {formats.money(tax)}")
+            parts.append(f"Total {formats.money(amount + tax)}")
+        if self.lines and not complete:
+            parts.append("(a product without a GST rate carries no tax here)")
+        self.totals.setText(" · ".join(parts))
 
     def keyPressEvent(self, event: Any) -> None:
         """Enter never presses a button here (QDialog would press the default one, saving a

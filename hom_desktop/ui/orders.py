@@ -11,6 +11,7 @@ short.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -33,11 +34,12 @@ from PySide6.QtWidgets import (
 from hom.core.errors import DomainError
 from hom.models.enums import OrderLevel, OrderStatus, PartyKind
 from hom.schemas.orders import OrderRow
-from hom.services import orders
+from hom.services import goods_receipts, invoices, orders
 from hom.services.orders import DispatchPlan
-from hom_desktop.ui import formats, prompts
+from hom_desktop.ui import formats, printing, prompts
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
 from hom_desktop.ui.forms import debounce, label, repolish
+from hom_desktop.ui.goods_receipt import GoodsReceiptDialog
 from hom_desktop.ui.inventory import OptionalDate
 from hom_desktop.ui.order_form import LEVEL_TITLES, OrderForm, PartyPicker
 from hom_desktop.ui.table_model import (
@@ -118,6 +120,20 @@ class OrdersView(BaseView):
         self.cancel_action = self.action(
             "Cancel &order…", self.cancel_selected, icon="cancel", shortcut="Ctrl+Delete"
         )
+        self.invoice_action = self.action(
+            "Print &invoice…",
+            lambda: self.print_selected("invoice"),
+            icon="export",
+            shortcut="Ctrl+P",
+            tip="Save the tax invoice as a PDF",
+        )
+        self.note_action = self.action(
+            "Print dispatch &note…",
+            lambda: self.print_selected("dispatch-note"),
+            icon="export",
+            shortcut="Ctrl+Shift+P",
+            tip="Save the dispatch note as a PDF",
+        )
         self.find_action = self.action(
             "&Find order", self.focus_first, icon="search", shortcut="Ctrl+F"
         )
@@ -190,7 +206,7 @@ class OrdersView(BaseView):
         layout.addWidget(
             label(
                 "Enter opens an order · Ctrl+N new · Ctrl+Enter confirm · Ctrl+D dispatch · "
-                "Ctrl+R receive · Ctrl+Del cancel · Alt+P/S/T level",
+                "Ctrl+R receive · Ctrl+Del cancel · Ctrl+P invoice · Alt+P/S/T level",
                 "hint",
             )
         )
@@ -228,9 +244,12 @@ class OrdersView(BaseView):
 
     def _level_changed(self) -> None:
         writes = self.writes_level()
+        # A primary order's goods are received by whoever receives stock at the stock point.
+        receives = self.level == OrderLevel.PRIMARY and self.app.can("stock.receive")
         for act, btn in self.buttons.items():
-            act.setVisible(writes)  # absent, not merely greyed, for a user who may not
-            btn.setVisible(writes)
+            shown = writes or (act is self.receive_action and receives)
+            act.setVisible(shown)  # absent, not merely greyed, for a user who may not
+            btn.setVisible(shown)
         self.new_action.setEnabled(writes)
         self.new_action.setText(f"&New {LEVEL_TITLES[self.level].lower()}…")
         self.reload()
@@ -305,6 +324,9 @@ class OrdersView(BaseView):
         self.confirm_action.setEnabled(OrderStatus.CONFIRMED in steps)
         self.dispatch_action.setEnabled(OrderStatus.DISPATCHED in steps)
         self.receive_action.setEnabled(OrderStatus.DELIVERED in steps)
+        printable = row is not None and row.status in invoices.PRINTABLE
+        self.invoice_action.setEnabled(printable)
+        self.note_action.setEnabled(printable)
         self.cancel_action.setEnabled(OrderStatus.CANCELLED in steps)
 
     # --- telling the clerk -----------------------------------------------------------------
@@ -383,25 +405,64 @@ class OrdersView(BaseView):
         dialog.refused.connect(self.refuse)
         return self.open_dialog(dialog)
 
-    def receive_selected(self) -> bool:
+    def receive_selected(self) -> bool | GoodsReceiptDialog:
+        """Receive the selected order. A primary order's goods arrive through the buyer's goods
+        receipt (the dialog; it also marks the order delivered where this site writes it); once
+        a receipt is here, the seller marks the order delivered. Other levels are delivered
+        after a question."""
         row = self.selected()
         if row is None or not self.receive_action.isEnabled():
             return False
-        if not prompts.confirm(
-            self,
-            "Receive order",
-            f"Mark {row.number} for {row.counterparty_code} as delivered"
-            + (
-                ": the dispatched goods go into the distributor's stock?"
-                if self.level == OrderLevel.PRIMARY
-                else "?"
-            ),
-        ):
-            return False
         level, ctx = self.level, self.app.ctx
+        if level == OrderLevel.PRIMARY:
+            receipt = self.app.read(
+                lambda s: goods_receipts.get_for_order(s, order_id=row.id, ctx=ctx)
+            )
+            if receipt is None:
+                dialog = GoodsReceiptDialog(self.app, row.id, self)
+                dialog.received.connect(lambda text: self._done(text, row.number))
+                return self.open_dialog(dialog)
+            question = (
+                f"Mark {row.number} for {row.counterparty_code} as delivered: its goods were "
+                f"received on goods receipt {receipt.number}?"
+            )
+        else:
+            question = f"Mark {row.number} for {row.counterparty_code} as delivered?"
+        if not prompts.confirm(self, "Receive order", question):
+            return False
         return self._act(
             row, "received", lambda s: orders.deliver(s, ctx=ctx, level=level, order_id=row.id)
         )
+
+    def print_selected(self, document: str) -> Path | None:
+        """Save the selected order's tax invoice or dispatch note as a PDF where the clerk
+        chooses (``printing``: Qt's PDF writer, A4)."""
+        row = self.selected()
+        if row is None:
+            return None
+        what = "invoice" if document == "invoice" else "dispatch note"
+        suggested = f"{row.number}-{'invoice' if document == 'invoice' else 'dispatch-note'}.pdf"
+        path = prompts.save_file(self, f"Save the {what} as PDF", suggested, "PDF files (*.pdf)")
+        if not path:
+            return None
+        write = (
+            printing.write_invoice_pdf
+            if document == "invoice"
+            else printing.write_dispatch_note_pdf
+        )
+        level, ctx = self.level, self.app.ctx
+        try:
+            written = self.app.read(
+                lambda s: write(s, ctx=ctx, level=level, order_id=row.id, path=Path(path))
+            )
+        except DomainError as exc:
+            self.refuse(f"No {what} for {row.number}: {prompts.describe(exc)}")
+            return None
+        except OSError as exc:
+            self.refuse(f"The {what} could not be written to {path}: {exc.strerror or exc}")
+            return None
+        self.say(f"The {what} of {row.number} is saved as {written}.")
+        return written
 
     def cancel_selected(self) -> bool:
         row = self.selected()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -96,6 +97,7 @@ def make_shop(kit: Any, *, stock: int = 600) -> Shop:
             p = add_product(
                 s, sku=f"SP-{i:02d}", name=f"{word.title()} bath soap 75 g", pack_size=12
             )
+            p.hsn_code, p.gst_rate = "34011110", Decimal("18")
             receive(s, kit.ctx, location_id=kit.location_id, product_id=p.id, quantity=stock)
             shop.products[word] = p.id
     return shop

@@ -48,7 +48,9 @@ def test_a_ten_line_primary_order_by_keyboard_only(qtbot, kit, app_session):
         keys.enter()
         assert form.focusWidget() is form.product  # Enter after the pieces: the next line
     assert len(form.lines) == 10
-    assert form.totals.text() == "10 lines · 669 units · Total ₹24,084.00"
+    assert form.totals.text() == (
+        "10 lines · 669 units · Value ₹24,084.00 · GST ₹4,335.12 · Total ₹28,419.12"
+    )
     keys.press(Qt.Key.Key_S, CTRL)
     assert keys.count == KEYSTROKES_10_LINES
     with kit.store.reader() as s:

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from hom.core.errors import IllegalTransition, InsufficientStock, PermissionDenied
 from hom.models.enums import OrderLevel, OrderStatus, VoucherType
-from hom.services import orders, stock
+from hom.services import goods_receipts, orders, stock
+from hom_desktop.ui.goods_receipt import GoodsReceiptDialog
 from hom_desktop.ui.orders import DispatchDialog, OrdersView
 from tests.ui.conftest import drain, make_session
 from tests.ui.helpers import on_hand
@@ -79,6 +80,8 @@ def ledger_of(kit, level, number) -> list[tuple[VoucherType, str, int]]:
 
 
 def test_each_level_by_keyboard_through_its_lifecycle(qtbot, kit, view, prompt_log):
+    """Primary: entered, confirmed, dispatched, received short on the goods receipt;
+    secondary from the stock point it filled; tertiary at the retailer's counter."""
     shop = make_shop(kit, stock=600)
     neem, rose = shop.products["neem"], shop.products["rose"]
     keys = Keyboard(qtbot, view)
@@ -103,12 +106,32 @@ def test_each_level_by_keyboard_through_its_lifecycle(qtbot, kit, view, prompt_l
     assert status_of(kit, P, number) == OrderStatus.DISPATCHED
     assert on_hand(kit, depot, neem) == 540 and on_hand(kit, depot, rose) == 570
     assert sorted(q for _vt, _loc, q in ledger_of(kit, P, number)) == [-60, -30]
-    keys.press(Qt.Key.Key_R, CTRL)  # receive: asked first, the goods go to the stock point
-    assert prompt_log.texts("confirm")[-1].startswith(f"Mark {number} for DSHARMA")
-    assert status_of(kit, P, number) == OrderStatus.DELIVERED
-    assert on_hand(kit, point, neem) == 60 and on_hand(kit, point, rose) == 30
-    assert [vt for vt, _l, _q in ledger_of(kit, P, number)].count(VoucherType.RECEIPT) == 2
-    assert view.banner.text() == f"{number} received."
+    keys.press(Qt.Key.Key_R, CTRL)  # receive: the buyer's goods receipt
+    receipt_dialog = view.dialog
+    assert isinstance(receipt_dialog, GoodsReceiptDialog)
+    wait_active(qtbot, receipt_dialog)
+    assert receipt_dialog.focusWidget() is receipt_dialog.received_edits[0]
+    keys.type("55")  # of 60 neem dispatched, 55 arrived whole
+    keys.enter()
+    keys.type("2")  # and 2 damaged: 3 short
+    keys.enter()
+    keys.enter()  # the 30 rose soaps arrived
+    keys.enter()
+    keys.enter()  # received today
+    keys.type("3 short, 2 crushed")
+    keys.press(Qt.Key.Key_S, CTRL)
+    wait_active(qtbot, view)
+    assert status_of(kit, P, number) == OrderStatus.DELIVERED  # this site writes the order too
+    assert on_hand(kit, point, neem) == 55 and on_hand(kit, point, rose) == 30
+    assert on_hand(kit, depot, neem) == 540  # what left the depot stays gone
+    with kit.store.reader() as s:
+        order_id = orders.get_by_number(s, number=number).id
+        receipt = goods_receipts.get_for_order(s, order_id=order_id)
+        assert receipt.reason == "3 short, 2 crushed"
+        assert sorted(
+            (e.voucher_type, e.quantity) for e in stock.ledger_for_voucher(s, voucher_id=receipt.id)
+        ) == [(VoucherType.RECEIPT, 30), (VoucherType.RECEIPT, 55)]
+    assert view.banner.text().startswith(f"Received {number} into DSHARMA-ST: 85 of 90")
     assert not any(
         a.isEnabled() for a in (view.confirm_action, view.dispatch_action, view.receive_action)
     )
@@ -122,7 +145,7 @@ def test_each_level_by_keyboard_through_its_lifecycle(qtbot, kit, view, prompt_l
     wait_active(qtbot, view.dialog)
     keys.press(Qt.Key.Key_S, CTRL)
     wait_active(qtbot, view)
-    assert on_hand(kit, point, neem) == 42  # 60 received, 18 sold on
+    assert on_hand(kit, point, neem) == 37  # 55 received, 18 sold on
     keys.press(Qt.Key.Key_R, CTRL)
     assert status_of(kit, S, number) == OrderStatus.DELIVERED
     assert ledger_of(kit, S, number) == [(VoucherType.DISPATCH, str(point), -18)]
@@ -236,7 +259,12 @@ def test_no_permission_the_actions_are_absent_and_the_service_refuses(qtbot, kit
     r.table.keyboard.select(0)
     assert r.selected().id == order_id
     assert not any(b.isVisible() for b in r.buttons.values())
-    assert {a.text().replace("&", "") for a in r.view_actions()} == {"Open order", "Find order"}
+    assert {a.text().replace("&", "") for a in r.view_actions()} == {
+        "Open order",
+        "Find order",
+        "Print invoice…",  # reading is enough to print
+        "Print dispatch note…",
+    }
     assert not r.confirm_action.isEnabled() and r.new_order() is None
     assert r.confirm_selected() is False
     for ctx in (clerk, reader):  # and the service refuses them
@@ -246,3 +274,20 @@ def test_no_permission_the_actions_are_absent_and_the_service_refuses(qtbot, kit
         assert isinstance(exc, PermissionDenied) and "orders.primary" in exc.message
     assert status_of(kit, P, order.number) == OrderStatus.DRAFT
     drain()
+
+
+def test_print_invoice_and_dispatch_note_to_pdf(qtbot, kit, view, prompt_log, tmp_path):
+    make_shop(kit)
+    keys = Keyboard(qtbot, view)
+    number = enter_order(qtbot, view, keys, "dsharma", [("neem", "1", "0")])
+    assert not view.invoice_action.isEnabled()  # a draft has no invoice yet
+    keys.press(Qt.Key.Key_Return, CTRL)
+    assert view.invoice_action.isEnabled() and view.note_action.isEnabled()
+    prompt_log.answers.append(str(tmp_path / "invoice.pdf"))
+    keys.press(Qt.Key.Key_P, CTRL)
+    assert (tmp_path / "invoice.pdf").read_bytes().startswith(b"%PDF")
+    assert view.banner.text() == f"The invoice of {number} is saved as {tmp_path / 'invoice.pdf'}."
+    prompt_log.answers.append(str(tmp_path / "note.pdf"))
+    keys.press(Qt.Key.Key_P, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert (tmp_path / "note.pdf").read_bytes().startswith(b"%PDF")
+    assert prompt_log.shown[-1][1] == "Save the dispatch note as PDF"
