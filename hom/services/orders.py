@@ -1274,6 +1274,11 @@ def _query(
     )
 
 
+def level_of_number(number: str) -> OrderLevel:
+    """The level an order number names (its letter: DEP01-P-2026-000001 is primary)."""
+    return _level_from_number(number.strip().upper())
+
+
 def _level_from_number(number: str) -> OrderLevel:
     parts = number.rsplit("-", 3)
     letters = {lv.letter: lv for lv in OrderLevel}
