@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from hom.core.config import load_settings  # noqa: E402
 from hom.core.store import open_store  # noqa: E402
-from hom.services import users  # noqa: E402
+from hom.services import products, users  # noqa: E402
 from hom_desktop.ui import ops  # noqa: E402
 from hom_desktop.ui.app import ensure_app  # noqa: E402
 from hom_desktop.ui.base import AppSession  # noqa: E402
@@ -72,6 +72,22 @@ def main() -> None:
         ctx = users.context_for(s, user=user)
         who = _who(s, user)
     app = AppSession(store=store, settings=store.settings, ctx=ctx, who=who)
+    with store.reader() as s:
+        admin = next(u for u in users.list_users(s) if u.username == "admin")
+        admin_ctx = users.context_for(s, user=admin)
+    with store.transaction() as s:  # this demo predates GST in the product master: add it
+        for p in products.page_products(s, limit=1000):
+            if p.gst_rate is None:
+                food = p.category.lower().startswith(("food", "bev"))
+                products.update_product(
+                    s,
+                    ctx=admin_ctx,
+                    product_id=p.id,
+                    product_in={
+                        "gst_rate": "5" if food else "18",
+                        "hsn_code": "3401" if not food else "0902",
+                    },
+                )
     qs = QSettings(str(folder / "render.ini"), QSettings.Format.IniFormat)
     window = MainWindow(app, qs)
     window.resize(1280, 800)
@@ -80,7 +96,8 @@ def main() -> None:
     view.set_level(view.levels[1] if len(view.levels) > 1 else view.levels[0])
     settle()
     view.table.setFocus()
-    view.table.keyboard.select(0)
+    draft = view.model.find(lambda r: r.status.value == "draft" and r.site_id == ctx.site_id)
+    view.table.keyboard.select(max(draft, 0))
     settle()
     args.out.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out / "orders.png"))

@@ -56,10 +56,7 @@ LEVEL_TABS = {
     OrderLevel.SECONDARY: "&Secondary",
     OrderLevel.TERTIARY: "&Tertiary",
 }
-STATUS_COLOURS = {
-    OrderStatus.DRAFT: QColor("#5b6b7b"),
-    OrderStatus.CANCELLED: QColor("#8a94a0"),
-}
+STATUS_COLOURS = {OrderStatus.CANCELLED: QColor("#8a94a0")}  # done with, read past
 
 ORDER_COLUMNS = [
     Column("Number", lambda r: r.number, "number", width_chars=19),
@@ -147,7 +144,8 @@ class OrdersView(BaseView):
                 self.cancel_action,
             )
         }
-        layout = self.page_layout("Orders", *self.buttons.values())
+        self.print_buttons = [button_for(self.invoice_action), button_for(self.note_action)]
+        layout = self.page_layout("Orders", *self.buttons.values(), *self.print_buttons)
         self.tabs = QTabBar()
         self.tabs.setObjectName("order-levels")
         self.tabs.setAccessibleName("Order level")
