@@ -38,7 +38,7 @@ from hom.services import goods_receipts, invoices, orders
 from hom.services.orders import DispatchPlan
 from hom_desktop.ui import formats, printing, prompts
 from hom_desktop.ui.base import AppSession, BaseView, button_for, hbox, search_field
-from hom_desktop.ui.forms import debounce, label, repolish
+from hom_desktop.ui.forms import debounce, label
 from hom_desktop.ui.goods_receipt import GoodsReceiptDialog
 from hom_desktop.ui.inventory import OptionalDate
 from hom_desktop.ui.order_form import LEVEL_TITLES, OrderForm, PartyPicker
@@ -326,20 +326,6 @@ class OrdersView(BaseView):
         self.invoice_action.setEnabled(printable)
         self.note_action.setEnabled(printable)
         self.cancel_action.setEnabled(OrderStatus.CANCELLED in steps)
-
-    # --- telling the clerk -----------------------------------------------------------------
-
-    def say(self, text: str) -> None:
-        self._banner(text, "banner-info")
-
-    def refuse(self, text: str) -> None:
-        self._banner(text, "banner-error")
-
-    def _banner(self, text: str, role: str) -> None:
-        self.banner.setProperty("role", role)
-        repolish(self.banner)
-        self.banner.setText(text)
-        self.banner.show()
 
     def _done(self, text: str, number: str) -> None:
         self.app.notify("orders", "stock")
