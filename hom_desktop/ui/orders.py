@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -296,6 +297,12 @@ class OrdersView(BaseView):
     def refresh(self) -> None:
         super().refresh()
         self.reload()
+
+    def unsaved_changes(self) -> str:
+        form = self.dialog
+        if isinstance(form, OrderForm) and shiboken6.isValid(form) and form.has_input():
+            return f"the {LEVEL_TITLES[form.level].lower()} being entered"
+        return ""
 
     def focus_first(self) -> None:
         self.search.setFocus()

@@ -78,6 +78,13 @@ def test_secondary_and_tertiary_forms_start_from_the_retailer(qtbot, kit, app_se
     keys.type("mehta")
     keys.enter()
     assert "no stock moves" in form.party_hint.text()
+    keys.type("rose")
+    keys.enter()
+    keys.type("1")
+    keys.enter()
+    keys.enter()
+    # a sale at MRP (₹45 × 12) includes its 18% GST: taken out, not added (the invoice's rule)
+    assert form.totals.text() == "1 line · 12 units · GST included ₹82.38 · Total ₹540.00"
 
 
 def test_esc_with_typed_lines_asks_before_discarding(qtbot, kit, app_session, prompt_log):

@@ -346,3 +346,32 @@ def test_the_list_filters_sorts_and_pages_in_sql(qtbot, kit, view, qtmodeltester
     keys.type("sharma")
     keys.enter()
     assert view.party_filter.chosen.code == "DSHARMA" and view.summary.text() == "3 orders"
+
+
+def test_enter_opens_a_draft_to_change_its_lines_and_others_read_only(qtbot, kit, view):
+    make_shop(kit)
+    keys = Keyboard(qtbot, view)
+    number = enter_order(qtbot, view, keys, "dsharma", [("neem", "1", "0"), ("rose", "2", "0")])
+    keys.enter()  # Enter on the selected order opens it
+    form = view.dialog
+    wait_active(qtbot, form)
+    assert form.editable and form.windowTitle() == f"Primary order {number}"
+    assert not form.party.isEnabled() and [ln.quantity for ln in form.lines] == [12, 24]
+    assert view.unsaved_changes() == ""  # nothing typed yet
+    form.table.setFocus()
+    keys.press(Qt.Key.Key_Delete)  # the first line goes
+    assert view.unsaved_changes() == "the primary order being entered"
+    keys.press(Qt.Key.Key_S, CTRL)
+    wait_active(qtbot, view)
+    with kit.store.reader() as s:
+        order = orders.get_by_number(s, number=number)
+        assert [ln.quantity for ln in order.lines] == [24] and order.total_amount == Decimal("864")
+    keys.press(Qt.Key.Key_Return, CTRL)  # confirmed: opens read only
+    keys.enter()
+    form = view.dialog
+    wait_active(qtbot, form)
+    assert not form.editable and "(read only)" in form.heading.text()
+    assert not form.save_button.isVisible() and not form.product.isVisible()
+    assert form.save() is False
+    keys.press(Qt.Key.Key_Escape)  # nothing to lose: closes without asking
+    assert not form.isVisible()
