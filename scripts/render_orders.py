@@ -124,10 +124,21 @@ def main() -> None:
     key(Qt.Key.Key_Return)
     settle()
     form.grab().save(str(args.out / "order-form.png"))
-    form.editable = False
-    form.reject()
+    form.product.set_product(None)  # the "hair" typed last: not a line
+    assert form.save(), form.line_error.text()
+    settle()
+    view.select_number(form.number)
+    view.confirm_selected()
+    settle()
+    dialog = view.dispatch_selected()
+    dialog.resize(900, 420)
+    settle()
+    dialog.grab().save(str(args.out / "dispatch-refused.png"))
+    dialog.reject()
     store.close()
-    print("saved", args.out / "orders.png", args.out / "order-form.png")
+    print(
+        "saved", *(args.out / n for n in ("orders.png", "order-form.png", "dispatch-refused.png"))
+    )
 
 
 if __name__ == "__main__":
