@@ -126,7 +126,7 @@ class OrdersView(BaseView):
             tip="Save the tax invoice as a PDF",
         )
         self.note_action = self.action(
-            "Print dispatch &note…",
+            "Print dispatch not&e…",
             lambda: self.print_selected("dispatch-note"),
             icon="export",
             shortcut="Ctrl+Shift+P",
