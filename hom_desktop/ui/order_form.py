@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from hom.core.errors import DomainError, ValidationFailed
 from hom.models.enums import OrderLevel, OrderStatus, PartyKind
-from hom.services import invoices, orders, reports
+from hom.services import invoices, orders, reports, sites
 from hom.services.orders import LineQuote
 from hom.services.reports import PartyChoice
 from hom_desktop.ui import formats, prompts
@@ -297,7 +297,11 @@ class OrderForm(QDialog):
                 self.seller.addItem(f"{loc.code} — {loc.name}", loc.id)
             f.add(("seller_location_id", "buyer_location_id"), "&From", self.seller)
             self.seller.currentIndexChanged.connect(lambda _i: self._party_changed())
-        self.order_date = DateEdit(QDate.currentDate())
+        # Today on the site's calendar (the service's default), not this machine's.
+        site_id = self.app.ctx.site_id
+        today = self.app.read(lambda s: sites.today(s, site_id=site_id)) if site_id else None
+        self.default_date = QDate(today.year, today.month, today.day) if today else None
+        self.order_date = DateEdit(self.default_date or QDate.currentDate())
         self.order_date.setObjectName("order-date")
         f.add("order_date", "Da&te", self.order_date)
         self.consumer_name = QLineEdit()
@@ -693,7 +697,7 @@ class OrderForm(QDialog):
                     "party_id": choice.id,
                     "lines": lines,
                     "seller_location_id": self.seller.currentData(),
-                    "order_date": d.toPython(),
+                    "order_date": None if d == self.default_date else d.toPython(),
                     "notes": self.notes.text().strip(),
                     "consumer_name": self.consumer_name.text().strip(),
                     "consumer_phone": self.consumer_phone.text().strip(),
