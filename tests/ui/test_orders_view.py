@@ -69,6 +69,22 @@ def enter_order(qtbot, view: OrdersView, keys: Keyboard, party: str, lines) -> s
     return got[0]
 
 
+def draft_primary(session, kit, shop, quantity: int):
+    """A draft primary order of ``quantity`` neem soaps, written through the service."""
+    return orders.create_order(
+        session,
+        ctx=kit.ctx,
+        level=P,
+        order_in=orders.order_in_for(
+            session,
+            level=P,
+            party_id=shop.distributor_id,
+            seller_location_id=kit.location_id,
+            lines=[{"product_id": shop.products["neem"], "quantity": quantity}],
+        ),
+    )
+
+
 def status_of(kit, level, number) -> OrderStatus:
     with kit.store.reader() as s:
         return orders.get_by_number(s, number=number, level=level).status
@@ -235,18 +251,7 @@ def test_cancel_asks_why_and_a_too_short_reason_is_refused(qtbot, kit, view, pro
 def test_no_permission_the_actions_are_absent_and_the_service_refuses(qtbot, kit):
     shop = make_shop(kit)
     with kit.session() as s:
-        order = orders.create_order(
-            s,
-            ctx=kit.ctx,
-            level=P,
-            order_in=orders.order_in_for(
-                s,
-                level=P,
-                party_id=shop.distributor_id,
-                seller_location_id=kit.location_id,
-                lines=[{"product_id": shop.products["neem"], "quantity": 12}],
-            ),
-        )
+        order = draft_primary(s, kit, shop, 12)
         order_id = order.id
     # A clerk who may read orders and write secondary ones only: no primary tab at all.
     clerk = context_with(kit.ctx, "orders.view", "orders.secondary", username="sec-clerk")
@@ -302,18 +307,7 @@ def test_the_list_filters_sorts_and_pages_in_sql(qtbot, kit, view, qtmodeltester
     with kit.session() as s:
         made = []
         for qty in (12, 36, 24):
-            order = orders.create_order(
-                s,
-                ctx=kit.ctx,
-                level=P,
-                order_in=orders.order_in_for(
-                    s,
-                    level=P,
-                    party_id=shop.distributor_id,
-                    seller_location_id=kit.location_id,
-                    lines=[{"product_id": shop.products["neem"], "quantity": qty}],
-                ),
-            )
+            order = draft_primary(s, kit, shop, qty)
             made.append(order.number)
         orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
     view.model._page_size = 2  # paged: two rows a read
