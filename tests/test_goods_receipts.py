@@ -598,3 +598,22 @@ def test_the_applier_refuses_a_receipt_of_another_site(kit, world) -> None:
         lines = [dict(payload["lines"][0]) | {"received_qty": 11}]
         apply.parse(E.GOODS_RECEIPTS, payload | {"lines": lines})
     assert info.value.field == "payload.lines.0"
+
+
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_clerks_receiving_one_order_at_once_make_one_receipt(kit, world) -> None:
+    from tests.test_pg_concurrency import _both
+
+    order_id = _order(kit, world, (world.soap, 10))
+    results = _both(
+        kit, lambda s: goods_receipts.receive_primary(s, ctx=kit.ctx, order_id=order_id).number
+    )
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(refusals) == 1 and isinstance(refusals[0], Duplicate), results
+    assert "meanwhile" in refusals[0].message
+    with kit.store.reader() as s:
+        assert snapshot(s)["receipts"] == 1
+        assert stock.on_hand(s, location_id=world.chain.stock_point_id, product_id=world.soap) == 10
+        assert stock.verify(s).ok

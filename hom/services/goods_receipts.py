@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hom.core.clock import moment_on, utcnow, zone
@@ -149,23 +150,30 @@ def receive_primary(
     site = site_crud.get_site(session, location.site_id)
     assert site is not None  # a foreign key guarantees it
     n = site_crud.next_sequence_value(session, site_id=site.id, doc_type=DOC_TYPE, year=day.year)
-    receipt = receipts_crud.add(
-        session,
-        GoodsReceipt(
-            number=f"{site.code}-{DOC_TYPE}-{day.year}-{n:06d}",
-            site_id=site.id,
-            order_id=order.id,
-            dispatch_no=order.number,
-            location_id=location.id,
-            received_at=received_at,
-            business_date=day,
-            reason=data.reason,
-            version=1,
-            created_by=ctx.user_id,
-            installation_id=ctx.installation_id,
-            lines=built,
-        ),
+    receipt = GoodsReceipt(
+        number=f"{site.code}-{DOC_TYPE}-{day.year}-{n:06d}",
+        site_id=site.id,
+        order_id=order.id,
+        dispatch_no=order.number,
+        location_id=location.id,
+        received_at=received_at,
+        business_date=day,
+        reason=data.reason,
+        version=1,
+        created_by=ctx.user_id,
+        installation_id=ctx.installation_id,
+        lines=built,
     )
+    number = order.number  # read before the flush: a failed flush leaves the object unusable
+    try:
+        receipts_crud.add(session, receipt)
+    except IntegrityError:
+        # Another clerk received the same order meanwhile (PostgreSQL: the unique order_id
+        # waited for that transaction): nothing of this receipt stands.
+        raise Duplicate(
+            f"order {number} was received by another user meanwhile: reload it",
+            field="order_id",
+        ) from None
     # The receipt is queued before its ledger entries, which name it as their voucher.
     changelog.queue(session, ctx=ctx, entity=E.GOODS_RECEIPTS, rows=[receipt], operation="insert")
     movements = [

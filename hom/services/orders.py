@@ -793,15 +793,13 @@ def _open_for_change(
     level: OrderLevel,
     order_id: uuid.UUID,
     to: OrderStatus | None,
-    writer_check: bool = True,
 ) -> tuple[LevelSpec, Order]:
     """The checks every change of an existing order makes, in order: the level's permission,
     the order exists, this site writes it, and (for a status change) the transition is legal."""
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
-    if writer_check:
-        _check_order_writer(ctx, order)
+    _check_order_writer(ctx, order)
     if to is not None:
         _check_transition(order, to)
     return spec, order
