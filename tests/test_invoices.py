@@ -8,14 +8,24 @@ from decimal import Decimal
 import pytest
 
 from hom.core.errors import DomainError, PermissionDenied
+from hom.crud import production as production_crud
 from hom.models.enums import OrderLevel
-from hom.services import invoices, orders, products
+from hom.services import invoices, orders, parties, products
 from hom.services.invoices import amount_in_words, invoice_number
-from tests.utils.builders import context_with
+from tests.utils.builders import add_product, context_with
 from tests.utils.gst_world import KA_GSTIN, MH_GSTIN, SELLER_GSTIN, make_gst_world, primary_order
+from tests.utils.order_builders import make_chain, receive
+from tests.utils.order_builders import primary_order as draft_order
 
 P = OrderLevel.PRIMARY
+RETAILER_GSTIN = "29ABKPR4321M1Z5"
 D = Decimal
+
+
+@pytest.fixture
+def kit(any_kit):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_kit
 
 
 @pytest.fixture
@@ -117,8 +127,38 @@ def test_secondary_to_an_unregistered_retailer_in_the_same_state(kit, world):
     assert (inv.round_off, inv.grand_total) == (D("-0.22"), D("331.00"))
 
 
+def _tertiary(kit, world, quantity: int = 2):
+    with kit.session() as s:
+        order = orders.create_order(
+            s,
+            ctx=kit.ctx,
+            level=OrderLevel.TERTIARY,
+            order_in={
+                "retailer_id": world.ka_retailer,
+                "consumer_name": "Asha Rao",
+                "lines": [{"product_id": world.soap, "quantity": quantity}],
+            },
+        )
+        orders.confirm(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        return order.id
+
+
+def test_an_unregistered_supplier_issues_a_bill_of_supply_without_tax(kit, world):
+    inv = _invoice(kit, OrderLevel.TERTIARY, _tertiary(kit, world))
+    assert (inv.title, inv.taxed) == ("Bill of Supply", False)
+    (line,) = inv.lines
+    assert (line.taxable_value, line.tax, line.total) == (D("91.00"), D("0.00"), D("91.00"))
+    assert (inv.tax_total, inv.grand_total) == (D("0.00"), D("91.00"))
+    assert inv.notes == (
+        "The supplier is not registered under GST: no tax is charged on this bill of supply.",
+    )
+
+
 def test_tertiary_sale_at_mrp_takes_the_tax_out_of_the_price(kit, world):
     with kit.session() as s:
+        parties.update_party(
+            s, ctx=kit.ctx, party_id=world.ka_retailer, party_in={"gstin": RETAILER_GSTIN}
+        )
         order = orders.create_order(
             s,
             ctx=kit.ctx,
@@ -142,6 +182,23 @@ def test_tertiary_sale_at_mrp_takes_the_tax_out_of_the_price(kit, world):
         D("91.00"),
         D("0.00"),
         D("91.00"),
+    )
+
+
+def test_a_product_without_a_gst_rate_refuses_the_invoice_naming_it(kit):
+    with kit.session() as s:
+        chain = make_chain(s, kit)
+        oil = add_product(s, sku="OIL-1", name="Coconut oil 200 ml", gst_rate=None)
+        receive(s, kit.ctx, location_id=kit.location_id, product_id=oil.id, quantity=5)
+        order = draft_order(s, kit, chain, oil.id)
+        orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
+        order_id, number = order.id, order.number
+    with pytest.raises(DomainError) as caught:
+        _invoice(kit, P, order_id)
+    assert caught.value.field == "gst_rate"
+    assert caught.value.message == (
+        f"product OIL-1 (Coconut oil 200 ml) has no GST rate, so order {number} cannot be "
+        "invoiced: set the product's GST rate first"
     )
 
 
@@ -197,3 +254,43 @@ def test_invoice_number_fits_gst_sixteen_characters():
     assert invoice_number("DEP01-P-2026-000123") == "DEP01-P26-000123"
     assert invoice_number("LONGSITE1-S-2026-000001") == "LONGSITE1S26000001"
     assert len(invoice_number("DEP01-T-2026-999999")) <= 16
+
+
+def test_an_unknown_state_is_said_on_the_invoice_not_hidden(kit):
+    """An order between parties with no state in the geography (and no GSTIN) still prints,
+    split as within one state, with a note saying the state is not recorded."""
+
+    with kit.session() as s:
+        chain = make_chain(s, kit)
+        soap = add_product(s, sku="SOAP", hsn_code="")
+        receive(s, kit.ctx, location_id=kit.location_id, product_id=soap.id, quantity=5)
+        order = draft_order(s, kit, chain, soap.id)
+        orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
+        order_id = order.id
+    inv = _invoice(kit, P, order_id)
+    assert inv.intra_state and inv.lines[0].cgst == D("3.24")  # 9 % of 36.00
+    assert inv.title == "Tax Invoice"  # the company is registered: its GSTIN is missing here
+    state, hsn, gstin = inv.notes
+    assert state.startswith("The state of the supplier DEP01 site (DEP01) and the place of supply")
+    assert "is not recorded" in state
+    assert gstin.startswith("The supplier's GSTIN is not recorded")
+    assert hsn == "No HSN code is recorded for SOAP: set it in the product master."
+
+
+def test_a_sale_without_stock_movement_shows_the_batch_its_line_names(kit, world):
+    with kit.session() as s:
+        batch = production_crud.get_batch_by_code(s, product_id=world.tea, code="TEA-B")
+        order = orders.create_order(
+            s,
+            ctx=kit.ctx,
+            level=OrderLevel.TERTIARY,
+            order_in={
+                "retailer_id": world.ka_retailer,
+                "lines": [{"product_id": world.tea, "quantity": 1, "batch_id": batch.id}],
+            },
+        )
+        orders.confirm(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        orders.dispatch(s, ctx=kit.ctx, level=OrderLevel.TERTIARY, order_id=order.id)
+        order_id = order.id
+    (line,) = _invoice(kit, OrderLevel.TERTIARY, order_id).lines
+    assert [(b.code, b.quantity) for b in line.batches] == [("TEA-B", 1)]

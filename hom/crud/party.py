@@ -24,6 +24,7 @@ SORT_COLUMNS: dict[str, Any] = {
     "kind": Party.kind,
     "active": Party.active,
     "phone": Party.phone,
+    "gstin": Party.gstin,
     "created_at": Party.created_at,
 }
 

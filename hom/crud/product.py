@@ -26,6 +26,8 @@ SORT_COLUMNS: dict[str, Any] = {
     "retailer_price": Product.retailer_price,
     "pack_size": Product.pack_size,
     "reorder_level": Product.reorder_level,
+    "hsn_code": Product.hsn_code,
+    "gst_rate": Product.gst_rate,
     "active": Product.active,
     "created_at": Product.created_at,
 }

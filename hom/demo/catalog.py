@@ -90,6 +90,38 @@ PRODUCT_FAMILIES: dict[str, list[tuple[str, str, list[tuple[str, str]], int, int
         ("buttermilk", "pack", [("200 ml", "15.00")], 30, 45),
     ],
 }
+# item -> (HSN code, GST rate in percent). Illustrative rates as notified before the September
+# 2025 rationalisation (soap and biscuits 18 %, tea 5 %, aerated drinks 28 %, buttermilk nil):
+# a real company sets its own from the rate schedule.
+ITEM_GST: dict[str, tuple[str, str]] = {
+    "bathing soap": ("3401", "18"),
+    "shampoo": ("3305", "18"),
+    "toothpaste": ("3306", "18"),
+    "face wash": ("3304", "18"),
+    "talcum powder": ("3304", "18"),
+    "hair oil": ("3305", "18"),
+    "detergent powder": ("3402", "18"),
+    "dishwash bar": ("3402", "18"),
+    "floor cleaner": ("3402", "18"),
+    "toilet cleaner": ("3402", "18"),
+    "glucose biscuits": ("1905", "18"),
+    "cream biscuits": ("1905", "18"),
+    "instant noodles": ("1902", "18"),
+    "tea": ("0902", "5"),
+    "tomato ketchup": ("2103", "12"),
+    "garam masala": ("0910", "5"),
+    "paneer": ("0406", "5"),
+    "mango drink": ("2202", "12"),
+    "lemon soda": ("2202", "28"),
+    "energy drink": ("2202", "28"),
+    "buttermilk": ("0403", "0"),
+}
+
+# The company's registered name and PAN: its GSTIN in each state is the state code, this PAN,
+# entity number 1, Z and the check character.
+COMPANY_NAME = "Neela Consumer Products Pvt Ltd"
+COMPANY_PAN = "AABCN4821K"
+
 VARIANTS = ["Classic", "Herbal", "Lemon", "Sandal", "Gold", "Fresh", "Neem", "Rose", "Original"]
 
 # Rough conversion from the rupee prices above (demo only; prices are rounded to 2 places).

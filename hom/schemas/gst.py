@@ -133,7 +133,7 @@ def check_gstin(value: str) -> str:
     if gstin_check_character(gstin[:14]) != gstin[14]:
         raise ValueError(
             f"{gstin} fails its check character (the 15th): a character is mistyped; "
-            "copy the GSTIN from the party's registration certificate"
+            "copy it again from the GST registration certificate"
         )
     return gstin
 

@@ -52,6 +52,7 @@ from hom.models.enums import (
     SiteKind,
     VoucherType,
 )
+from hom.schemas.gst import gst_state_code, gstin_check_character
 from hom.services import (
     geography,
     goods_receipts,
@@ -152,6 +153,19 @@ def load_demo(
             progress(1, 1, "moving the demo data into the store")
         store.replace_contents(scratch)
     return summary
+
+
+def demo_pan(holder: str, name: str, i: int) -> str:
+    """A made-up PAN of the right shape: 3 letters, the holder type (F firm, P proprietor),
+    the name's initial, 4 digits and a letter, different for each ``i``."""
+    letters = f"AA{chr(65 + i % 26)}{holder}{name[0].upper()}"
+    return f"{letters}{1000 + i * 37 % 9000:04d}{chr(65 + i * 7 % 26)}"
+
+
+def demo_gstin(state_code: str, pan: str) -> str:
+    """The GSTIN of ``pan`` registered in the state: entity number 1, Z, and the check."""
+    first14 = f"{state_code}{pan}1Z"
+    return first14 + gstin_check_character(first14)
 
 
 def _duration(seconds: float) -> str:
@@ -388,7 +402,35 @@ class _Loader:
             self._site(code, name, SiteKind.FACTORY, city, "FG", LocationKind.FINISHED_GOODS)
         for code, name, city in catalog.DEPOTS:
             self._site(code, name, SiteKind.DEPOT, city, "WH", LocationKind.WAREHOUSE)
+        self.invoice_details()
         self.counts["sites"] = len(self.site_ids)
+
+    def invoice_details(self) -> None:
+        """Each company site's supplier details: the company's name, the site's address and
+        the company's GSTIN in the site's state."""
+        system = sites.system_context(self.s)
+        cities = [(f[0], f[1], f[2]) for f in catalog.FACTORIES] + list(catalog.DEPOTS)
+        for code, name, city in cities:
+            state = self.state_of_city(city)
+            sites.update_invoice_details(
+                self.s,
+                ctx=system,
+                site_id=self.site_ids[code],
+                details_in={
+                    "legal_name": catalog.COMPANY_NAME,
+                    "address": f"{name}, Industrial Area\n{city}, {state}",
+                    "gstin": demo_gstin(gst_state_code(state) or "", catalog.COMPANY_PAN),
+                    "geo_node_id": self.geo[self.region_of_city[city]],
+                },
+            )
+
+    def state_of_city(self, city: str) -> str:
+        return next(
+            state
+            for states in catalog.GEOGRAPHY.values()
+            for state, cities in states.items()
+            if city in cities
+        )
 
     def _site(
         self, code: str, name: str, kind: SiteKind, city: str, suffix: str, loc_kind: LocationKind
@@ -454,6 +496,8 @@ class _Loader:
                                     "track_batches": shelf is not None,
                                     "shelf_life_days": shelf,
                                     "reorder_level": pack * 10,
+                                    "hsn_code": catalog.ITEM_GST[item][0],
+                                    "gst_rate": catalog.ITEM_GST[item][1],
                                 }
                             )
         ids = products.create_products(self.s, ctx=ctx, products_in=rows)
@@ -489,6 +533,7 @@ class _Loader:
                     "territory_id": self.geo[territory],
                     "phone": f"+91 9{self.rng.randrange(10**8, 10**9)}",
                     "address": f"{self.rng.randrange(1, 300)}, Market Road, {state}",
+                    "gstin": demo_gstin(gst_state_code(state) or "", demo_pan("F", family, i)),
                 },
             )
             point = sites.create_location(
@@ -524,6 +569,10 @@ class _Loader:
                     "territory_id": dist.territory_id,
                     "distributor_id": dist_id,
                     "phone": f"+91 8{self.rng.randrange(10**8, 10**9)}",
+                    # one retailer in four is registered (a proprietor's PAN: P)
+                    "gstin": (
+                        demo_gstin(dist.gstin[:2], demo_pan("P", owner, i)) if i % 4 == 0 else ""
+                    ),
                 }
             )
             self.retailers.append((retailer_id, code, dist_id))

@@ -12,7 +12,7 @@ Writes need ``geography.manage`` and leave an audit row each.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -417,6 +417,25 @@ def path(session: Session, node_id: uuid.UUID) -> list[GeoNode]:
     """The zone-to-node path including the node itself (for breadcrumbs)."""
     node = get_node(session, node_id)
     return [*geo_crud.ancestors(session, node_id), node]
+
+
+def state_names(session: Session, node_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """For each node, the name of the state it is in (itself at the state level, else its
+    ancestor there); None above the state level or for an unknown node."""
+    nodes = geo_crud.get_many(session, set(node_ids))
+    out: dict[uuid.UUID, str | None] = {}
+    for node_id, node in nodes.items():
+        if node.level == GeoLevel.STATE:
+            out[node_id] = node.name
+            continue
+        above = [n for n in geo_crud.ancestors(session, node_id) if n.level == GeoLevel.STATE]
+        out[node_id] = above[0].name if above else None
+    return out
+
+
+def state_name(session: Session, node_id: uuid.UUID | None) -> str | None:
+    """The name of the state ``node_id`` is in (see ``state_names``)."""
+    return state_names(session, [node_id]).get(node_id) if node_id is not None else None
 
 
 def path_text(session: Session, node_id: uuid.UUID, *, separator: str = " > ") -> str:

@@ -26,6 +26,10 @@ What an invoice says, and why:
 - **Batches.** Where the order was dispatched, each line lists the batches and expiry dates its
   dispatch took from the ledger (first expiry first), with the quantity from each.
 
+- **Unregistered suppliers.** A distributor or retailer without a GSTIN is not registered: its
+  document is a *bill of supply* and charges no tax. A company site with no GSTIN recorded still
+  issues a tax invoice, which says the GSTIN is missing; so does one whose state is unknown.
+
 Reading needs ``orders.view``. A draft or a cancelled order has no invoice or dispatch note.
 """
 
@@ -48,7 +52,7 @@ from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import site as site_crud
 from hom.models.base import to_money
-from hom.models.enums import GeoLevel, OrderLevel, OrderStatus, VoucherType
+from hom.models.enums import OrderLevel, OrderStatus, VoucherType
 from hom.schemas.gst import GST_STATES, gst_state_code
 from hom.services import geography, orders, sites
 from hom.services.context import ActorContext
@@ -56,6 +60,7 @@ from hom.services.permissions import require
 
 PERMISSION = "orders.view"
 INVOICE_TITLE = "Tax Invoice"
+BILL_OF_SUPPLY_TITLE = "Bill of Supply"
 DISPATCH_NOTE_TITLE = "Dispatch Note"
 UNREGISTERED = "Unregistered"
 _RUPEE = Decimal(1)
@@ -135,7 +140,8 @@ class TaxSummaryRow:
 
 @dataclass(frozen=True)
 class Invoice:
-    title: str
+    title: str  # "Tax Invoice", or "Bill of Supply" from an unregistered supplier
+    taxed: bool  # False: a bill of supply, no tax columns
     invoice_number: str
     order_number: str
     level: OrderLevel
@@ -158,6 +164,7 @@ class Invoice:
     round_off: Decimal
     grand_total: Decimal
     amount_in_words: str
+    notes: tuple[str, ...] = ()  # what the invoice could not determine, printed on it
 
     @property
     def tax_total(self) -> Decimal:
@@ -221,6 +228,10 @@ def invoice_for(
     seller, buyer, ship_to = _sides(session, spec.level, order)
     place = buyer if spec.level != OrderLevel.TERTIARY else seller
     intra = _same_state(seller, place)
+    # A distributor or retailer without a GSTIN is not registered: it issues a bill of supply
+    # and charges no tax. (A company site always is registered: an empty GSTIN there is a
+    # missing detail, noted on the invoice.)
+    taxed = spec.level == OrderLevel.PRIMARY or bool(seller.gstin)
     inclusive = spec.level == OrderLevel.TERTIARY
     products = product_crud.get_many(session, {ln.product_id for ln in order.lines})
     taken = _batches_taken(session, order)
@@ -228,6 +239,8 @@ def invoice_for(
     for line in order.lines:
         product = products[line.product_id]
         rate = line.gst_rate if line.gst_rate is not None else product.gst_rate
+        if not taxed:
+            rate = Decimal("0.00")
         if rate is None:
             raise DomainError(
                 f"product {product.sku} ({product.name}) has no GST rate, so order "
@@ -263,8 +276,27 @@ def invoice_for(
     currency = sites.installation(session).currency
     zone = sites.time_zone(session, order.site_id)
     moment = order.dispatched_at or order.confirmed_at
+    notes = _unknown_states(seller, place) if taxed else ()
+    no_hsn = [ln.sku for ln in lines if not ln.hsn_code]
+    if taxed and no_hsn:
+        notes += (
+            f"No HSN code is recorded for {', '.join(no_hsn)}: set it in the product master.",
+        )
+    if not seller.gstin:
+        notes += (
+            (
+                f"The supplier's GSTIN is not recorded: set it in the site's invoice details "
+                f"({seller.code}) before issuing this invoice.",
+            )
+            if taxed
+            else (
+                "The supplier is not registered under GST: no tax is charged on this bill of "
+                "supply.",
+            )
+        )
     return Invoice(
-        title=INVOICE_TITLE,
+        title=INVOICE_TITLE if taxed else BILL_OF_SUPPLY_TITLE,
+        taxed=taxed,
         invoice_number=invoice_number(order.number),
         order_number=order.number,
         level=spec.level,
@@ -287,6 +319,7 @@ def invoice_for(
         round_off=to_money(grand - before),
         grand_total=to_money(grand),
         amount_in_words=amount_in_words(grand, currency),
+        notes=notes,
     )
 
 
@@ -455,12 +488,8 @@ def _sum(values: Any) -> Decimal:
 
 def _state_of(session: Session, node_id: uuid.UUID | None) -> tuple[str, str]:
     """(state name, GST state code) of a geography node: its ancestor at the state level."""
-    if node_id is None:
-        return "", ""
-    for node in geography.path(session, node_id):
-        if node.level == GeoLevel.STATE:
-            return node.name, gst_state_code(node.name) or ""
-    return "", ""
+    name = geography.state_name(session, node_id) or ""
+    return name, gst_state_code(name) or ""
 
 
 def _party_side(session: Session, party_id: uuid.UUID) -> InvoiceParty:
@@ -506,12 +535,28 @@ def _sides(
     consumer = InvoiceParty(
         code="",
         name=order.consumer_name or "Consumer",
-        address=order.consumer_phone,
+        address=f"Phone {order.consumer_phone}" if order.consumer_phone else "",
         gstin="",
         state=retailer.state,
         state_code=retailer.state_code,
     )
     return retailer, consumer, ""
+
+
+def _unknown_states(seller: InvoiceParty, place: InvoiceParty) -> tuple[str, ...]:
+    """What to print when a state is unknown (no geography state and no GSTIN): the tax is
+    then split as within one state, and the invoice says so rather than hiding it."""
+    missing = [
+        f"{role} {side.name} ({side.code})" if side.code else f"{role} {side.name}"
+        for role, side in (("supplier", seller), ("place of supply", place))
+        if not side.state
+    ]
+    if not missing:
+        return ()
+    return (
+        f"The state of the {' and the '.join(missing)} is not recorded (no geography state or "
+        "GSTIN): CGST and SGST are charged as within one state. Record it before filing.",
+    )
 
 
 def _same_state(seller: InvoiceParty, place: InvoiceParty) -> bool:
@@ -523,15 +568,15 @@ def _same_state(seller: InvoiceParty, place: InvoiceParty) -> bool:
 def _batches_taken(session: Session, order: Any) -> dict[int, tuple[BatchTaken, ...]]:
     """Per line number, the batches its dispatch took (from the order's DISPATCH ledger
     entries): a line with a fixed batch takes that batch's units, the others take their
-    product's dispatched units in ledger order, as dispatch allocated them line by line."""
+    product's dispatched units in ledger order, as dispatch allocated them line by line. A line
+    whose goods moved no stock (a retailer without a stock point) shows the batch it names."""
     entries = [
         e
         for e in inventory_crud.ledger_for_voucher(session, voucher_id=order.id)
         if e.voucher_type == VoucherType.DISPATCH and e.batch_id is not None
     ]
-    if not entries:
-        return {}
-    batches = production_crud.get_batches(session, {e.batch_id for e in entries})
+    named = {ln.batch_id for ln in order.lines if ln.batch_id is not None}
+    batches = production_crud.get_batches(session, {e.batch_id for e in entries} | named)
     pool: dict[uuid.UUID, list[list[Any]]] = defaultdict(list)  # product -> [[batch, qty]]
     for e in entries:
         pool[e.product_id].append([e.batch_id, -e.quantity])
@@ -549,6 +594,9 @@ def _batches_taken(session: Session, order: Any) -> dict[int, tuple[BatchTaken, 
             wanted -= take
             batch = batches[item[0]]
             took.append(BatchTaken(batch.code, batch.expires_on, take))
+        if not entries and line.batch_id is not None:
+            batch = batches[line.batch_id]
+            took.append(BatchTaken(batch.code, batch.expires_on, line.quantity))
         out[line.line_no] = tuple(took)
     return out
 

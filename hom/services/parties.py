@@ -5,7 +5,9 @@ Rules:
 - a retailer may name its distributor, which must be an active distributor party; a
   distributor has no distributor;
 - codes are unique (upper-case); a name is required; the kind never changes once created
-  (orders of each level point at parties of one kind).
+  (orders of each level point at parties of one kind);
+- a GSTIN (optional: unregistered parties have none) passes its check character and is
+  registered in the state the party's territory is in.
 
 Writes need ``parties.manage`` and leave an audit row each. Reads for the GUI page, filter and
 sort in SQL.
@@ -27,8 +29,9 @@ from hom.crud import party as party_crud
 from hom.models.enums import GeoLevel, PartyKind
 from hom.models.party import Party
 from hom.schemas.base import validate
+from hom.schemas.gst import GST_STATES, gst_state_code
 from hom.schemas.party import PartyCreate, PartyPublic, PartyUpdate
-from hom.services import audit
+from hom.services import audit, geography
 from hom.services.context import ActorContext
 from hom.services.permissions import require
 from hom.sync import changelog
@@ -82,6 +85,21 @@ def check_distributor_link(
         )
 
 
+def check_gstin_state(*, gstin: str, state: str | None, field: str = "gstin") -> None:
+    """Refuse a GSTIN registered in another state than the one the party's territory is in
+    (its first two digits are the state's GST code). Nothing to check without a GSTIN or
+    when the geography's state is not an Indian state."""
+    expected = gst_state_code(state)
+    if not gstin or expected is None or gstin[:2] == expected:
+        return
+    registered = GST_STATES.get(gstin[:2], gstin[:2])
+    raise DomainError(
+        f"{gstin} is registered in {registered} (state code {gstin[:2]}), but the party's "
+        f"territory is in {state} (state code {expected}): check the GSTIN or the territory",
+        field=field,
+    )
+
+
 def _territory(session: Session, territory_id: uuid.UUID) -> None:
     node = geo_crud.get(session, territory_id)
     if node is None:
@@ -121,6 +139,9 @@ def create_party(session: Session, *, ctx: ActorContext, party_in: PartyCreate |
         raise Duplicate(f"party code {data.code} is already used", field="code")
     _territory(session, data.territory_id)
     _distributor(session, kind=data.kind, distributor_id=data.distributor_id)
+    if data.gstin:
+        state = geography.state_name(session, data.territory_id)
+        check_gstin_state(gstin=data.gstin, state=state)
     party = party_crud.add(
         session,
         Party(**data.model_dump(), created_by=ctx.user_id, installation_id=ctx.installation_id),
@@ -167,6 +188,7 @@ def create_parties(
         {d.distributor_id for _i, d in items if d.distributor_id and d.distributor_id not in new},
     )
     taken = set(party_crud.get_by_codes(session, (d.code for _i, d in items)))
+    states = geography.state_names(session, [d.territory_id for _i, d in items if d.gstin])
     codes: set[str] = set()
     rows: list[dict[str, Any]] = []
     now = utcnow()
@@ -178,6 +200,8 @@ def create_parties(
             if node is None:
                 raise NotFound(f"unknown territory {data.territory_id}", field="territory_id")
             check_territory(level=node.level, label=f"{node.code} ({node.name})")
+            if data.gstin:
+                check_gstin_state(gstin=data.gstin, state=states.get(data.territory_id))
             if data.distributor_id is not None:
                 above = new.get(data.distributor_id) or stored.get(data.distributor_id)
                 if above is None and data.kind != PartyKind.DISTRIBUTOR:
@@ -242,6 +266,12 @@ def update_party(
         _territory(session, fields["territory_id"])
     if "distributor_id" in changes:
         _distributor(session, kind=party.kind, distributor_id=fields["distributor_id"])
+    if ("gstin" in changes or "territory_id" in changes) and fields.get("gstin", party.gstin):
+        territory_id = fields.get("territory_id", party.territory_id)
+        check_gstin_state(
+            gstin=fields.get("gstin", party.gstin),
+            state=geography.state_name(session, territory_id),
+        )
     for key, (_old, new) in changes.items():
         setattr(party, key, new)
     session.flush()

@@ -54,6 +54,16 @@ PARTY_COLUMNS = [
     ),
     Column("Distributor", lambda r: r.distributor, width_chars=9, tooltip=lambda r: r.distributor),
     Column("Phone", lambda r: r.party.phone, "phone", width_chars=12),
+    # Narrow, so names and territories keep the width: registered or not, the GSTIN on hover.
+    Column(
+        "GST",
+        lambda r: "yes" if r.party.gstin else "—",
+        "gstin",
+        ALIGN_CENTER,
+        width_chars=4,
+        tooltip=lambda r: f"GSTIN {r.party.gstin}" if r.party.gstin else "not registered",
+        raw=lambda r: r.party.gstin,
+    ),
     Column(
         "Active", lambda r: "yes" if r.party.active else "no", "active", ALIGN_CENTER, width_chars=4
     ),
@@ -160,6 +170,10 @@ class PartiesView(MasterDataView):
         self.distributor.setObjectName("party-distributor")
         self.phone = QLineEdit()
         self.address = QLineEdit()
+        self.gstin = QLineEdit()
+        self.gstin.setObjectName("party-gstin")
+        self.gstin.setPlaceholderText("15 characters; empty if unregistered")
+        self.gstin.setMaxLength(20)
         self.active = QCheckBox("Active")
         self.active.setChecked(True)
         f = self.form
@@ -170,6 +184,7 @@ class PartiesView(MasterDataView):
         f.add(("distributor_id", "distributor_code"), "&Distributor", self.distributor)
         f.add("phone", "&Phone", self.phone)
         f.add("address", "Addr&ess", self.address)
+        f.add("gstin", "G&STIN", self.gstin)
         f.add("active", "Status", self.active)
         panel = self.form_panel(f)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
@@ -240,6 +255,7 @@ class PartiesView(MasterDataView):
         self._select_distributor(p.distributor_id if p else None)
         self.phone.setText(p.phone if p else "")
         self.address.setText(p.address if p else "")
+        self.gstin.setText(p.gstin if p else "")
         self.active.setChecked(p.active if p else True)
         self._kind_changed()
         self.loaded = self.form_values() if p else None
@@ -252,6 +268,7 @@ class PartiesView(MasterDataView):
             "distributor_id": self.distributor.currentData(),
             "phone": self.phone.text().strip(),
             "address": self.address.text().strip(),
+            "gstin": self.gstin.text().strip(),
             "active": self.active.isChecked(),
         }
 

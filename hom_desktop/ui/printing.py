@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -23,7 +24,9 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from sqlalchemy.orm import Session
 
@@ -46,6 +49,9 @@ FONT_FAMILIES = [
 RESOLUTION = 300  # dots per inch of the PDF's layout: fine enough for table rules and small text
 MARGINS_MM = QMarginsF(12, 12, 12, 12)
 FOOTER_PT = 9
+KEEP_TOGETHER = "keep-together"
+"""An anchor name: what follows it (totals, words, signature) moves to a new page rather than
+split across two, when it fits on one."""
 
 _CSS = """
 body { font-size: 8.5pt; color: #000; }
@@ -73,7 +79,7 @@ def write_invoice_pdf(
 ) -> Path:
     """The order's tax invoice as an A4 PDF at ``path``; returns the path written."""
     invoice = invoices.invoice_for(session, ctx=ctx, level=level, order_id=order_id)
-    footer = f"Tax Invoice {invoice.invoice_number} · Order {invoice.order_number}"
+    footer = f"{invoice.title} {invoice.invoice_number} · Order {invoice.order_number}"
     return _write_pdf(invoice_html(invoice), Path(path), title=footer, footer=footer)
 
 
@@ -136,6 +142,28 @@ def _document(body: str) -> str:
     return f"<html><head><style>{_CSS}</style></head><body>{body}</body></html>"
 
 
+TaxHead = tuple[str, str, int]
+
+
+def _tax_heads(inv: Invoice) -> list[TaxHead]:
+    """The tax columns: (title, attribute, divisor of the GST rate). CGST and SGST at half the
+    rate within a state, IGST at the full rate across states, none on a bill of supply."""
+    if not inv.taxed:
+        return []
+    if inv.intra_state:
+        return [("CGST", "cgst", 2), ("SGST", "sgst", 2)]
+    return [("IGST", "igst", 1)]
+
+
+def _tax(item: Any, attribute: str) -> Decimal:
+    """A tax of a line or a summary row (``cgst``), or the invoice's total (``cgst_total``)."""
+    return (
+        getattr(item, attribute)
+        if hasattr(item, attribute)
+        else getattr(item, f"{attribute}_total")
+    )
+
+
 def invoice_html(inv: Invoice) -> str:
     """The tax invoice laid out as HTML for ``QTextDocument``."""
     money = formats.amount
@@ -162,25 +190,16 @@ def invoice_html(inv: Invoice) -> str:
     <br>{_e(inv.ship_to) if inv.ship_to else _lines(inv.buyer.address)}</td>
 </tr></table>
 """
-    intra = inv.intra_state
-    tax_heads = (
-        "<th class='num'>CGST</th><th class='num'>SGST</th>"
-        if intra
-        else "<th class='num'>IGST</th>"
-    )
+    heads = _tax_heads(inv)
+    tax_heads = "".join(f"<th class='num'>{name}</th>" for name, _a, _d in heads)
+    rate_head = "<th class='c'>GST</th>" if inv.taxed else ""
     rows = []
     for ln in inv.lines:
-        if intra:
-            half = _rate(ln.gst_rate / 2)
-            taxes = (
-                f"<td class='num'>{money(ln.cgst)}<br><span class='small muted'>@{half}</span></td>"
-                f"<td class='num'>{money(ln.sgst)}<br><span class='small muted'>@{half}</span></td>"
-            )
-        else:
-            taxes = (
-                f"<td class='num'>{money(ln.igst)}<br><span class='small muted'>"
-                f"@{_rate(ln.gst_rate)}</span></td>"
-            )
+        taxes = "".join(
+            f"<td class='num'>{money(_tax(ln, attr))}<br>"
+            f"<span class='small muted'>@{_rate(ln.gst_rate / divisor)}</span></td>"
+            for _name, attr, divisor in heads
+        )
         rows.append(
             f"""<tr>
   <td class='c'>{ln.line_no}</td>
@@ -191,82 +210,75 @@ def invoice_html(inv: Invoice) -> str:
     <span class='small muted'>{_e(ln.unit)}</span></td>
   <td class='num'>{money(ln.unit_price)}</td>
   <td class='num'>{money(ln.taxable_value)}</td>
-  <td class='c'>{_rate(ln.gst_rate)}</td>
+  {f"<td class='c'>{_rate(ln.gst_rate)}</td>" if inv.taxed else ""}
   {taxes}
   <td class='num'>{money(ln.total)}</td>
 </tr>"""
         )
-    total_tax_cells = (
-        f"<td class='num'><b>{money(inv.cgst_total)}</b></td>"
-        f"<td class='num'><b>{money(inv.sgst_total)}</b></td>"
-        if intra
-        else f"<td class='num'><b>{money(inv.igst_total)}</b></td>"
+    total_tax_cells = "".join(
+        f"<td class='num'><b>{money(_tax(inv, attr))}</b></td>" for _n, attr, _d in heads
     )
+    value_head = "Taxable value" if inv.taxed else "Value"
     lines_table = f"""
 <p></p>
 <table width="100%" class="grid" border="1" cellspacing="0" cellpadding="3">
 <thead><tr>
   <th class='c' width="3%">#</th><th>Description of goods</th><th class='c'>HSN</th>
   <th>Batch / expiry</th><th class='num'>Qty</th><th class='num'>Rate ({_e(inv.currency)})</th>
-  <th class='num'>Taxable value</th><th class='c'>GST</th>{tax_heads}<th class='num'>Amount</th>
+  <th class='num'>{value_head}</th>{rate_head}{tax_heads}<th class='num'>Amount</th>
 </tr></thead>
 {"".join(rows)}
 <tr>
   <td colspan="6" align="right"><b>Total</b></td>
-  <td class='num'><b>{money(inv.taxable_total)}</b></td><td></td>{total_tax_cells}
+  <td class='num'><b>{money(inv.taxable_total)}</b></td>{"<td></td>" if inv.taxed else ""}
+  {total_tax_cells}
   <td class='num'><b>{money(inv.taxable_total + inv.tax_total)}</b></td>
 </tr>
 </table>
 """
-    summary_heads = (
-        "<th class='num'>CGST rate</th><th class='num'>CGST</th>"
-        "<th class='num'>SGST rate</th><th class='num'>SGST</th>"
-        if intra
-        else "<th class='num'>IGST rate</th><th class='num'>IGST</th>"
+    summary_heads = "".join(
+        f"<th class='num'>{name} rate</th><th class='num'>{name}</th>" for name, _a, _d in heads
     )
     summary_rows = []
     for row in inv.tax_summary:
-        if intra:
-            half = _rate(row.gst_rate / 2)
-            cells = (
-                f"<td class='num'>{half}</td><td class='num'>{money(row.cgst)}</td>"
-                f"<td class='num'>{half}</td><td class='num'>{money(row.sgst)}</td>"
-            )
-        else:
-            cells = (
-                f"<td class='num'>{_rate(row.gst_rate)}</td><td class='num'>{money(row.igst)}</td>"
-            )
+        cells = "".join(
+            f"<td class='num'>{_rate(row.gst_rate / divisor)}</td>"
+            f"<td class='num'>{money(_tax(row, attr))}</td>"
+            for _name, attr, divisor in heads
+        )
         summary_rows.append(
             f"<tr><td class='c'>{_e(row.hsn_code or '—')}</td>"
             f"<td class='num'>{money(row.taxable_value)}</td>{cells}"
             f"<td class='num'>{money(row.cgst + row.sgst + row.igst)}</td></tr>"
         )
-    totals_rows = [("Taxable value", inv.taxable_total)]
-    if intra:
-        totals_rows += [("CGST", inv.cgst_total), ("SGST", inv.sgst_total)]
-    else:
-        totals_rows += [("IGST", inv.igst_total)]
+    totals_rows = [(value_head, inv.taxable_total)]
+    totals_rows += [(name, _tax(inv, attr)) for name, attr, _d in heads]
     totals_rows.append(("Round off", inv.round_off))
     totals = "".join(
         f"<tr><td>{_e(label)}</td><td class='num'>{money(value)}</td></tr>"
         for label, value in totals_rows
     )
-    inclusive = (
-        "<p class='small muted'>Prices are MRP, inclusive of GST: the taxable value is the "
-        "amount less the tax it contains.</p>"
-        if inv.tax_inclusive_prices
-        else ""
-    )
-    bottom = f"""
-<p></p>
-<table width="100%" cellspacing="0" cellpadding="0"><tr>
-<td width="58%" valign="top">
-  <span class='muted small'>Tax summary by HSN</span>
+    summary = (
+        f"""<span class='muted small'>Tax summary by HSN</span>
   <table width="100%" class="grid" border="1" cellspacing="0" cellpadding="3">
     <tr><th class='c'>HSN</th><th class='num'>Taxable value</th>{summary_heads}
     <th class='num'>Total tax</th></tr>
     {"".join(summary_rows)}
-  </table>
+  </table>"""
+        if inv.taxed
+        else ""
+    )
+    inclusive = (
+        "<p class='small muted'>Prices are MRP, inclusive of GST: the taxable value is the "
+        "amount less the tax it contains.</p>"
+        if inv.tax_inclusive_prices and inv.taxed
+        else ""
+    )
+    bottom = f"""
+<p><a name="{KEEP_TOGETHER}"></a>&nbsp;</p>
+<table width="100%" cellspacing="0" cellpadding="0"><tr>
+<td width="58%" valign="top">
+  {summary}
 </td>
 <td width="4%"></td>
 <td width="38%" valign="top">
@@ -277,7 +289,7 @@ def invoice_html(inv: Invoice) -> str:
   </table>
 </td></tr></table>
 <p><span class='muted'>Amount in words:</span> <b>{_e(inv.amount_in_words)}</b></p>
-{inclusive}
+{inclusive}{"".join(f"<p><b>Note:</b> {_e(note)}</p>" for note in inv.notes)}
 <p></p>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td width="60%" valign="top" class="small">
@@ -364,6 +376,33 @@ def print_font() -> QFont:
     return font
 
 
+def _keep_together(doc: QTextDocument, page_height: float) -> None:
+    """Start the block anchored ``KEEP_TOGETHER`` on a new page when what follows it would
+    otherwise be split across two pages and fits on one."""
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            if KEEP_TOGETHER in it.fragment().charFormat().anchorNames():
+                break
+            it += 1
+        else:
+            block = block.next()
+            continue
+        break
+    if not block.isValid():
+        return
+    layout = doc.documentLayout()
+    top = layout.blockBoundingRect(block).top()
+    end = layout.documentSize().height()
+    first_page, last_page = int(top // page_height), int((end - 1) // page_height)
+    if first_page != last_page and end - top <= page_height:
+        cursor = QTextCursor(block)
+        fmt = block.blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        cursor.setBlockFormat(fmt)
+
+
 def _write_pdf(document_html: str, path: Path, *, title: str, footer: str) -> Path:
     """Lay ``document_html`` out on A4 pages and write them to ``path`` as a PDF."""
     path = path.expanduser()
@@ -395,6 +434,7 @@ def _write_pdf(document_html: str, path: Path, *, title: str, footer: str) -> Pa
     doc.setDocumentMargin(0)
     doc.setHtml(document_html)
     doc.setPageSize(QSizeF(page.width(), body_height))
+    _keep_together(doc, body_height)
     pages = max(1, doc.pageCount())
 
     painter = QPainter()

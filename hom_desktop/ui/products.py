@@ -8,6 +8,7 @@ as text and the service's schema turns them into exact decimals or says why it c
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -15,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QWidget
 
 from hom.core.errors import DomainError
+from hom.schemas.gst import GST_RATES
 from hom.schemas.product import ProductPublic
 from hom.services import products
 from hom_desktop.ui import formats, theme
@@ -27,6 +29,18 @@ from hom_desktop.ui.table_model import ALIGN_RIGHT, Column, PagedTableModel, Row
 def money(value: Any) -> str:
     """A price as en-IN writes it: ₹1,23,456.00."""
     return formats.money(value)
+
+
+def gst_rate_text(rate: Decimal | None) -> str:
+    """``18%``, ``0.25%``; empty when not set."""
+    return "" if rate is None else f"{format(rate.normalize(), 'f')}%"
+
+
+def gst_tooltip(hsn_code: str, rate: Decimal | None) -> str:
+    """``HSN 3401, GST 18%`` (saying which is not set yet)."""
+    hsn = f"HSN {hsn_code}" if hsn_code else "no HSN code"
+    gst = f"GST {gst_rate_text(rate)}" if rate is not None else "GST rate not set"
+    return f"{hsn}, {gst}"
 
 
 PRODUCT_COLUMNS = [
@@ -52,6 +66,16 @@ PRODUCT_COLUMNS = [
         ALIGN_RIGHT,
         width_chars=9,
         raw=lambda p: p.retailer_price,
+    ),
+    # One narrow column for GST (the name keeps the width): the rate, the HSN code on hover.
+    Column(
+        "GST",
+        lambda p: gst_rate_text(p.gst_rate),
+        "gst_rate",
+        ALIGN_RIGHT,
+        width_chars=4,
+        raw=lambda p: p.gst_rate,
+        tooltip=lambda p: gst_tooltip(p.hsn_code, p.gst_rate),
     ),
     Column(
         "Reorder",
@@ -125,6 +149,15 @@ class ProductsView(MasterDataView):
         for w in (self.mrp, self.distributor_price, self.retailer_price):
             w.setAlignment(Qt.AlignmentFlag.AlignRight)
             w.setPlaceholderText("0.00")
+        self.hsn_code = QLineEdit()
+        self.hsn_code.setObjectName("product-hsn")
+        self.hsn_code.setPlaceholderText("4, 6 or 8 digits, e.g. 3401")
+        self.hsn_code.setMaxLength(10)
+        self.gst_rate = QComboBox()
+        self.gst_rate.setObjectName("product-gst-rate")
+        self.gst_rate.addItem("not set", None)
+        for rate in GST_RATES:
+            self.gst_rate.addItem(gst_rate_text(rate), rate)
         self.reorder_level = QuantityEdit(max_digits=8)
         self.reorder_level.setPlaceholderText("0: not watched")
         self.track_batches = QCheckBox("Tracked by batch")
@@ -145,6 +178,8 @@ class ProductsView(MasterDataView):
         f.add("mrp", "&MRP", self.mrp)
         f.add("distributor_price", "&Distributor price", self.distributor_price)
         f.add("retailer_price", "&Retailer price", self.retailer_price)
+        f.add("hsn_code", "HSN c&ode", self.hsn_code)
+        f.add("gst_rate", "GST ra&te", self.gst_rate)
         f.add("reorder_level", "Reorder &level", self.reorder_level)
         f.add("track_batches", "Batches", self.track_batches)
         f.add("shelf_life_days", "Shelf lif&e", self.shelf_life)
@@ -166,6 +201,9 @@ class ProductsView(MasterDataView):
         self.mrp.setText(f"{p.mrp:.2f}" if p else "")
         self.distributor_price.setText(f"{p.distributor_price:.2f}" if p else "")
         self.retailer_price.setText(f"{p.retailer_price:.2f}" if p else "")
+        self.hsn_code.setText(p.hsn_code if p else "")
+        rate = p.gst_rate if p else None
+        self.gst_rate.setCurrentIndex(max(find_data(self.gst_rate, rate), 0))
         self.reorder_level.setValue(p.reorder_level if p and p.reorder_level else None)
         self.track_batches.setChecked(p.track_batches if p else False)
         self.shelf_life.setText(str(p.shelf_life_days) if p and p.shelf_life_days else "")
@@ -184,6 +222,8 @@ class ProductsView(MasterDataView):
             "mrp": self.mrp.text().strip(),
             "distributor_price": self.distributor_price.text().strip(),
             "retailer_price": self.retailer_price.text().strip(),
+            "hsn_code": self.hsn_code.text().strip(),
+            "gst_rate": self.gst_rate.currentData(),
             "reorder_level": self.reorder_level.value() or 0,
             "track_batches": self.track_batches.isChecked(),
             "shelf_life_days": shelf or None,

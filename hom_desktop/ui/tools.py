@@ -1,5 +1,5 @@
 """Everyday tools that were on the command line only: batch trace (recall), backup and restore,
-and the export of a location's ledger.
+and the export of a location's ledger; and the supplier details this site's invoices show.
 
 Each runs its work in the background (``ops.Operation``) and goes through the same services as
 the command line: ``trace.trace_batch``, ``maintenance.backup_now`` / ``restore`` and the
@@ -34,6 +34,7 @@ from hom_desktop.ui.base import AppSession, BaseView
 from hom_desktop.ui.forms import LocationCombo, label
 from hom_desktop.ui.inventory import LEDGER_COLUMNS, OptionalDate, local_day_start
 from hom_desktop.ui.ops import Operation, Progress
+from hom_desktop.ui.site_details import SupplierBox
 from hom_desktop.ui.table_model import (
     ALIGN_RIGHT,
     Column,
@@ -86,9 +87,11 @@ class ToolsView(BaseView):
         self.operation: Operation[Any] | None = None
         layout = self.page_layout("Tools")
         grid = QGridLayout()
-        grid.addWidget(self._trace_box(), 0, 0, 2, 1)
+        grid.addWidget(self._trace_box(), 0, 0, 3, 1)
         grid.addWidget(self._backup_box(), 0, 1)
         grid.addWidget(self._ledger_box(), 1, 1)
+        self.supplier_box = SupplierBox(app)
+        grid.addWidget(self.supplier_box, 2, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         layout.addLayout(grid, 1)

@@ -12,9 +12,11 @@ import pytest
 from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.core.errors import DomainError, PermissionDenied
 from hom.models.enums import OrderLevel
+from hom.services import orders, products
 from hom_desktop.ui import printing
 from tests.utils.builders import context_with
 from tests.utils.gst_world import KA_GSTIN, SELLER_GSTIN, make_gst_world, primary_order
+from tests.utils.order_builders import receive
 
 P = OrderLevel.PRIMARY
 _PAGE = re.compile(rb"/Type\s*/Page\b")
@@ -94,3 +96,54 @@ def test_refusals_write_nothing(kit, qapp, dispatched, tmp_path):
 
 def _year(kit) -> int:
     return today_in(DEFAULT_TIME_ZONE).year
+
+
+def test_a_long_invoice_runs_onto_more_pages_with_the_table_head_repeated(kit, qapp, tmp_path):
+    world = make_gst_world(kit)
+    with kit.session() as s:
+        lines = []
+        for n in range(45):
+            made = products.create_product(
+                s,
+                ctx=kit.ctx,
+                product_in={
+                    "sku": f"NOOD-{n:02d}",
+                    "name": f"Instant noodles masala {n + 1} x 70 g",
+                    "mrp": "14.00",
+                    "distributor_price": "10.92",
+                    "retailer_price": "12.32",
+                    "hsn_code": "1902",
+                    "gst_rate": "18",
+                },
+            )
+            receive(s, kit.ctx, location_id=kit.location_id, product_id=made.id, quantity=10)
+            lines.append({"product_id": made.id, "quantity": 10})
+        order = orders.create_order(
+            s,
+            ctx=kit.ctx,
+            level=P,
+            order_in={
+                "seller_location_id": kit.location_id,
+                "distributor_id": world.mh,
+                "lines": lines,
+            },
+        )
+        orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
+        order_id = order.id
+    with kit.store.reader() as s:
+        path = printing.write_invoice_pdf(
+            s, ctx=kit.ctx, level=P, order_id=order_id, path=tmp_path / "long.pdf"
+        )
+    pages = _pages(path)
+    assert pages >= 2
+    text = _text(path)
+    by_page = text.split("\f")
+    for page_text in by_page:
+        if "Instant noodles" in page_text:  # a page of lines starts with the table head
+            assert "Description of goods" in page_text
+    # the totals, the words and the signature stay together on one page
+    (closing,) = [p for p in by_page if "Grand total" in p]
+    assert "Tax summary by HSN" in closing and "Authorised signatory" in closing
+    assert f"Page {pages} of {pages}" in text and "Instant noodles masala 45 x 70 g" in text
+    # 45 x 109.20 = 4,914.00 taxable; 9 % of 109.20 = 9.828 -> 9.83 per line for each half
+    assert "4,914.00" in text and "442.35" in text

@@ -111,7 +111,10 @@ def add_product(
     distributor_price: str = "36.00",
     retailer_price: str = "40.00",
     pack_size: int = 12,
+    hsn_code: str = "3401",
+    gst_rate: str | None = "18",
 ) -> Product:
+    """A product with a GST classification (soap: HSN 3401 at 18 %), so its orders invoice."""
     sku = sku or f"TST-{next(_seq):05d}"
     return product_crud.add(
         session,
@@ -124,6 +127,8 @@ def add_product(
             retailer_price=Decimal(retailer_price),
             pack_size=pack_size,
             track_batches=track_batches,
+            hsn_code=hsn_code,
+            gst_rate=Decimal(gst_rate) if gst_rate is not None else None,
         ),
     )
 

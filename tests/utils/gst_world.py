@@ -15,7 +15,7 @@ from datetime import timedelta
 from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.models.enums import GeoLevel, LocationKind, OrderLevel, PartyKind
 from hom.services import geography, orders, parties, products, sites
-from tests.utils.builders import StoreKit, add_location
+from tests.utils.builders import StoreKit
 from tests.utils.order_builders import add_batch, receive
 
 SELLER_GSTIN = "27AAACH0000A1ZR"
@@ -119,14 +119,21 @@ def make_gst_world(kit: StoreKit) -> GstWorld:
         mh = party(PartyKind.DISTRIBUTOR, "D-MH", "Sharma Traders", mh_t, MH_GSTIN)
         ka = party(PartyKind.DISTRIBUTOR, "D-KA", "श्री गणेश Agencies", ka_t, KA_GSTIN)
         ka_retailer = party(PartyKind.RETAILER, "R-KA", "Rao Kirana", ka_t, "", ka)
-        for distributor in (mh, ka):
-            point = add_location(
+        for distributor, code, name in (
+            (mh, "D-MH-STK", "Sharma Traders godown, Pune"),
+            (ka, "D-KA-STK", "Ganesh godown, Hubballi"),
+        ):
+            point = sites.create_location(
                 s,
-                ctx,
-                site_id=kit.site_id,
-                kind=LocationKind.DISTRIBUTOR_STOCK,
-                party_id=distributor,
-            )
+                ctx=ctx,
+                location_in={
+                    "site_id": kit.site_id,
+                    "code": code,
+                    "name": name,
+                    "kind": LocationKind.DISTRIBUTOR_STOCK,
+                    "party_id": distributor,
+                },
+            ).id
         today = today_in(DEFAULT_TIME_ZONE)
         first = add_batch(s, product_id=tea.id, code="TEA-A", expires_on=today + timedelta(60))
         second = add_batch(s, product_id=tea.id, code="TEA-B", expires_on=today + timedelta(200))

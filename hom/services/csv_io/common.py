@@ -42,6 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "track_batches",
         "shelf_life_days",
         "reorder_level",
+        "hsn_code",
+        "gst_rate",
     ),
     "geography": ("level", "code", "name", "parent_code"),
     "parties": (
@@ -53,6 +55,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "phone",
         "address",
         "active",
+        "gstin",
     ),
 }
 
@@ -61,6 +64,14 @@ REQUIRED: dict[str, frozenset[str]] = {
     "geography": frozenset({"level", "code", "name"}),
     "parties": frozenset({"kind", "code", "name", "territory_code"}),
 }
+
+OPTIONAL: dict[str, frozenset[str]] = {
+    "products": frozenset({"hsn_code", "gst_rate"}),
+    "geography": frozenset(),
+    "parties": frozenset({"gstin"}),
+}
+"""Columns a file may leave out (files written before GST was recorded): a missing column leaves
+that field of an existing row as it is, and a new row without it."""
 
 MANAGE_PERMISSION: dict[str, str] = {
     "products": products.PERMISSION,
@@ -383,8 +394,9 @@ def _check_header(header: list[str], expected: tuple[str, ...]) -> list[FieldErr
                     else f"a column has no name; the columns are {','.join(expected)}",
                 )
             )
+    optional = next((OPTIONAL[k] for k, v in COLUMNS.items() if v == expected), frozenset())
     for name in expected:
-        if name not in seen:
+        if name not in seen and name not in optional:
             errors.append(FieldError(name, f"missing column {name!r}"))
     return errors
 
@@ -402,7 +414,7 @@ def _bool(raw: dict[str, str], column: str) -> bool | None:
 
 def _require(raw: dict[str, str], kind: Kind) -> None:
     for column in COLUMNS[kind]:
-        if column in REQUIRED[kind] and not raw[column]:
+        if column in REQUIRED[kind] and not raw.get(column):
             raise _RowRefused(column, "is required")
 
 

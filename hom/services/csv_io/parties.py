@@ -18,7 +18,7 @@ from hom.crud import geography as geo_crud
 from hom.crud import party as party_crud
 from hom.models.enums import PartyKind
 from hom.schemas.party import PartyCreate
-from hom.services import parties
+from hom.services import geography, parties
 from hom.services.context import ActorContext
 from hom.services.csv_io.common import (
     RowPreview,
@@ -80,12 +80,14 @@ def _preview_parties(
             "phone": p.phone,
             "address": p.address,
             "active": p.active,
+            "gstin": p.gstin,
         }
         for code, p in existing.items()
     }
     defined_at = _later_lines(records, "code")
     from_file: dict[str, int] = {}
     bad_lines: dict[str, int] = {}
+    state_of: dict[uuid.UUID, str | None] = {}  # territory -> its state's name, as looked up
 
     def check(row: RowPreview) -> None:
         raw = row.raw
@@ -111,6 +113,7 @@ def _preview_parties(
                     "phone": raw["phone"],
                     "address": raw["address"],
                     "active": True if active is None else active,
+                    "gstin": raw.get("gstin", ""),
                 },
                 _PARTY_RENAMES,
             )
@@ -128,6 +131,10 @@ def _preview_parties(
                     label=f"{territory.code} ({territory.name})",
                     field="territory_code",
                 )
+                if data.gstin:
+                    if territory.id not in state_of:
+                        state_of.update(geography.state_names(session, [territory.id]))
+                    parties.check_gstin_state(gstin=data.gstin, state=state_of[territory.id])
             except DomainError as exc:
                 raise _refused(exc) from None
             known = state.get(code)
@@ -146,8 +153,11 @@ def _preview_parties(
                 "phone": data.phone,
                 "address": data.address,
                 "active": data.active,
+                "gstin": data.gstin,
             }
             current = current_values.get(code) if known is not None and known.line is None else None
+            if "gstin" not in raw and current is not None:  # a file without the column keeps it
+                values["gstin"] = current["gstin"]
             changed_link = current is None or current["distributor_code"] != distributor_code
             if distributor_code is not None and changed_link:
                 if distributor_code == code:
@@ -229,6 +239,7 @@ def _apply_parties(
             "phone": values["phone"],
             "address": values["address"],
             "active": values["active"],
+            "gstin": values["gstin"],
         }
 
     creates: list[RowPreview] = []
@@ -282,4 +293,5 @@ def _export_parties(session: Session, check: Callable[[], None]) -> Iterator[lis
             party.phone,
             party.address,
             _cell(party.active),
+            party.gstin,
         ]

@@ -16,6 +16,7 @@ from hom.services.csv_io.common import (
     _STALE,
     BATCH,
     COLUMNS,
+    OPTIONAL,
     RowPreview,
     _at_line,
     _batch_error,
@@ -36,6 +37,8 @@ def _product_input(raw: dict[str, str]) -> dict[str, Any]:
     _require(raw, "products")
     data: dict[str, Any] = {}
     for column in COLUMNS["products"]:
+        if column not in raw:  # an optional column the file leaves out
+            continue
         if column in ("active", "track_batches"):
             value = _bool(raw, column)
             if value is not None:
@@ -55,7 +58,11 @@ def _preview_products(
 
     def check(row: RowPreview) -> None:
         data = _validated(ProductCreate, _product_input(row.raw))
-        values = data.model_dump()
+        values = {
+            k: v
+            for k, v in data.model_dump().items()
+            if k in row.raw or k not in OPTIONAL["products"]
+        }
         row.key = values["sku"]
         key = products.sku_key(values["sku"])
         if key in seen:

@@ -7,7 +7,13 @@ import uuid
 from fastapi import APIRouter
 
 from hom.models.enums import SiteKind
-from hom.schemas.site import LocationCreate, LocationPublic, SiteCreate, SitePublic
+from hom.schemas.site import (
+    LocationCreate,
+    LocationPublic,
+    SiteCreate,
+    SiteInvoiceDetails,
+    SitePublic,
+)
 from hom.services import sites
 from hom_server.api.deps import CurrentCaller, Needs, ReadSession, WriteSession
 from hom_server.api.errors import COMMON_RESPONSES
@@ -42,6 +48,18 @@ def list_locations(
 @router.post("/sites", response_model=SitePublic, status_code=201)
 def create_site(body: SiteCreate, caller: Editor, session: WriteSession) -> SitePublic:
     site = sites.create_site(session, ctx=caller.ctx, site_in=body)
+    feed.capture_changes(session)
+    return SitePublic.model_validate(site)
+
+
+@router.patch("/sites/{site_id}/invoice-details", response_model=SitePublic)
+def update_invoice_details(
+    site_id: uuid.UUID, body: SiteInvoiceDetails, caller: Editor, session: WriteSession
+) -> SitePublic:
+    """What the site's tax invoices name as supplier: legal name, address, GSTIN, place."""
+    site = sites.update_invoice_details(
+        session, ctx=caller.ctx, site_id=site_id, details_in=body.model_dump(exclude_unset=True)
+    )
     feed.capture_changes(session)
     return SitePublic.model_validate(site)
 
