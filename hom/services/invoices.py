@@ -202,6 +202,25 @@ class DispatchNote:
 # --- building them ---------------------------------------------------------------------------
 
 
+def charges_tax(level: OrderLevel, *, seller_gstin: str) -> bool:
+    """Whether an order of ``level`` carries GST: the company always (an empty GSTIN there is
+    a missing detail); a distributor or retailer only when registered (it has a GSTIN), else it
+    issues a bill of supply without tax."""
+    return OrderLevel(level) == OrderLevel.PRIMARY or bool(seller_gstin)
+
+
+def seller_charges_tax(session: Session, *, level: OrderLevel, party_id: uuid.UUID) -> bool:
+    """``charges_tax`` for an order entered for ``party_id`` (``orders.PARTY_KIND``): what the
+    order form shows before the order exists."""
+    spec = orders.spec_for(level)
+    if spec.level == OrderLevel.PRIMARY:
+        return True
+    data = orders.order_in_for(session, level=spec.level, party_id=party_id, lines=[])
+    seller_id = data["distributor_id"] if spec.level == OrderLevel.SECONDARY else party_id
+    seller = orders_crud.get_party(session, seller_id)
+    return charges_tax(spec.level, seller_gstin=seller.gstin if seller else "")
+
+
 def line_tax(
     amount: Decimal, rate: Decimal, *, inclusive: bool, intra: bool = True
 ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -231,7 +250,7 @@ def invoice_for(
     # A distributor or retailer without a GSTIN is not registered: it issues a bill of supply
     # and charges no tax. (A company site always is registered: an empty GSTIN there is a
     # missing detail, noted on the invoice.)
-    taxed = spec.level == OrderLevel.PRIMARY or bool(seller.gstin)
+    taxed = charges_tax(spec.level, seller_gstin=seller.gstin)
     inclusive = spec.level == OrderLevel.TERTIARY
     products = product_crud.get_many(session, {ln.product_id for ln in order.lines})
     taken = _batches_taken(session, order)

@@ -180,13 +180,13 @@ class Line:
     def amount(self) -> Decimal:
         return self.quote.unit_price * self.quantity
 
-    def tax(self, *, inclusive: bool) -> tuple[Decimal, Decimal] | None:
-        """(taxable value, GST) by the invoice's rule; None without a GST rate."""
+    def tax(self, *, inclusive: bool, taxed: bool = True) -> tuple[Decimal, Decimal] | None:
+        """(taxable value, GST) by the invoice's rule; None without a GST rate. ``taxed`` False:
+        the seller is not registered, and charges none."""
         if self.quote.gst_rate is None:
             return None
-        taxable, cgst, sgst, igst = invoices.line_tax(
-            self.amount, self.quote.gst_rate, inclusive=inclusive
-        )
+        rate = self.quote.gst_rate if taxed else Decimal(0)
+        taxable, cgst, sgst, igst = invoices.line_tax(self.amount, rate, inclusive=inclusive)
         return taxable, cgst + sgst + igst
 
     def cases_and_pieces(self) -> tuple[int, int]:
@@ -229,6 +229,7 @@ class OrderForm(QDialog):
         self.lines: list[Line] = []
         self.quote: LineQuote | None = None
         self.seller_id: uuid.UUID | None = None
+        self.taxed = True  # False: an unregistered seller's bill of supply, without GST
         self.status: OrderStatus | None = None
         self.number = ""
         self.setWindowTitle(f"New {LEVEL_TITLES[self.level].lower()}")
@@ -416,6 +417,9 @@ class OrderForm(QDialog):
             self.form.errors.show(replace_field(exc, "party"))
             return False
         self.seller_id = seller.id if seller is not None else None
+        self.taxed = self.app.read(
+            lambda s: invoices.seller_charges_tax(s, level=self.level, party_id=choice.id)
+        )
         if seller is None:
             self.party_hint.setText("A sale from the retailer's counter: no stock moves here.")
         elif self.level == OrderLevel.SECONDARY:
@@ -589,6 +593,10 @@ class OrderForm(QDialog):
         for row, ln in enumerate(self.lines):
             q = ln.quote
             cases, pieces = ln.cases_and_pieces() if q.pack_size > 1 else (0, ln.quantity)
+            tax = ln.tax(inclusive=self.inclusive, taxed=self.taxed)
+            rate_text = (
+                "—" if q.gst_rate is None or not self.taxed else f"{q.gst_rate.normalize():f}%"
+            )
             cells = [
                 (str(row + 1), right),
                 (q.sku, None),
@@ -598,8 +606,8 @@ class OrderForm(QDialog):
                 (formats.quantity(ln.quantity), right),
                 (formats.money(q.unit_price), right),
                 (formats.money(ln.amount), right),
-                (f"{q.gst_rate.normalize():f}%" if q.gst_rate is not None else "—", right),
-                (formats.money(tax[1]) if (tax := ln.tax(inclusive=self.inclusive)) else "", right),
+                (rate_text, right),
+                (formats.money(tax[1]) if tax else "", right),
                 ("" if q.on_hand is None else formats.quantity(q.on_hand), right),
             ]
             short = q.on_hand is not None and wanted[q.product_id] > q.on_hand
@@ -628,7 +636,7 @@ class OrderForm(QDialog):
 
     def tax_total(self) -> tuple[Decimal, bool]:
         """The GST of the lines, and whether every line has a rate."""
-        taxes = [ln.tax(inclusive=self.inclusive) for ln in self.lines]
+        taxes = [ln.tax(inclusive=self.inclusive, taxed=self.taxed) for ln in self.lines]
         return sum((t[1] for t in taxes if t), Decimal(0)), all(taxes)
 
     def _show_totals(self) -> None:
@@ -643,7 +651,9 @@ class OrderForm(QDialog):
             parts.append(f"Value {formats.money(amount)}")
             parts.append(f"GST {formats.money(tax)}")
             parts.append(f"Total {formats.money(amount + tax)}")
-        if self.lines and not complete:
+        if not self.taxed:
+            parts.append("(the seller is not registered for GST: a bill of supply, no tax)")
+        elif self.lines and not complete:
             parts.append("(a product without a GST rate carries no tax here)")
         self.totals.setText(" · ".join(parts))
 
@@ -749,7 +759,7 @@ class OrderForm(QDialog):
     def _load(self, order_id: uuid.UUID) -> None:
         level, ctx = self.level, self.app.ctx
 
-        def read(s: Any) -> tuple[Any, PartyChoice | None, list[Line], Any]:
+        def read(s: Any) -> tuple[Any, PartyChoice | None, list[Line], Any, bool]:
             order = orders.get_order(s, level=level, order_id=order_id, ctx=ctx)
             pub = orders.to_public(level, order)
             spec = orders.spec_for(level)
@@ -763,15 +773,17 @@ class OrderForm(QDialog):
                             product_id=ln.product_id,
                             seller_location_id=order.seller_location_id,
                         ),
-                        unit_price=ln.unit_price,
+                        unit_price=ln.unit_price,  # as written, not today's master
+                        gst_rate=ln.gst_rate,
                     ),
                     ln.quantity,
                 )
                 for ln in pub.lines
             ]
-            return pub, party, lines, order.seller_location_id
+            taxed = party is None or invoices.seller_charges_tax(s, level=level, party_id=party.id)
+            return pub, party, lines, order.seller_location_id, taxed
 
-        pub, party, lines, seller_id = self.app.read(read)
+        pub, party, lines, seller_id, self.taxed = self.app.read(read)
         self.number = pub.number
         self.status = pub.status
         self.seller_id = seller_id

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from hom.models.enums import OrderLevel, OrderStatus
-from hom.services import orders
+from hom.services import orders, parties
 from hom_desktop.ui.order_form import OrderForm
 from tests.ui.conftest import drain
 from tests.ui.order_keys import CTRL, WORDS, Keyboard, make_shop
@@ -78,6 +78,25 @@ def test_secondary_and_tertiary_forms_start_from_the_retailer(qtbot, kit, app_se
     keys.type("mehta")
     keys.enter()
     assert "no stock moves" in form.party_hint.text()
+    keys.type("rose")
+    keys.enter()
+    keys.type("1")
+    keys.enter()
+    keys.enter()
+    # the retailer has no GSTIN: not registered, a bill of supply without tax
+    assert form.totals.text() == (
+        "1 line · 12 units · GST included ₹0.00 · Total ₹540.00 · "
+        "(the seller is not registered for GST: a bill of supply, no tax)"
+    )
+    form.editable = False
+    form.close()
+    with kit.session() as s:  # registered, it charges GST
+        parties.update_party(
+            s, ctx=kit.ctx, party_id=shop.retailer_id, party_in={"gstin": "27ABCDE1234F1Z0"}
+        )
+    form, keys = open_form(qtbot, app_session, OrderLevel.TERTIARY)
+    keys.type("mehta")
+    keys.enter()
     keys.type("rose")
     keys.enter()
     keys.type("1")
