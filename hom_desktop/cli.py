@@ -11,11 +11,13 @@ import argparse
 import getpass
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -525,6 +527,245 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     return 0
 
 
+# --- orders -------------------------------------------------------------------------------
+
+ORDER_LEVELS = ("primary", "secondary", "tertiary")
+ORDER_STATUSES = ("draft", "confirmed", "dispatched", "delivered", "cancelled")
+"""``OrderLevel``'s and ``OrderStatus``'s values, spelled out so building the parser imports no
+model (as ``SITE_KINDS``)."""
+
+
+def _iso_date(value: str) -> date:
+    """A date flag in ISO form (2026-12-01): files and the command line keep ISO."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, flags=re.ASCII):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text.for_terminal(value)!r} is not a date written YYYY-MM-DD"
+        ) from None
+
+
+def _sku_quantity(value: str) -> tuple[str, int]:
+    """``SKU=QTY`` (QTY whole units); ``SKU@BATCH=QTY`` names a batch where one is allowed."""
+    sku, sep, qty = value.rpartition("=")
+    try:
+        number = int(text.check_number_text(qty.strip()))
+    except ValueError:
+        number = -1
+    if not sep or not sku.strip() or number < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text.for_terminal(value)!r} is not SKU=QTY (QTY a whole number of units, "
+            "e.g. SOAP-100=24)"
+        )
+    return sku.strip(), number
+
+
+def _order_by_number(session, number: str):
+    from hom.services import orders
+
+    return orders.get_by_number(session, number=number)
+
+
+def cmd_order_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.models.enums import OrderLevel
+    from hom.services import orders, parties, products, sites
+
+    level = OrderLevel(args.level)
+    store = _open(args)
+    try:
+        ctx = _sign_in(args, store, secrets)
+        with store.transaction() as session:
+            party = parties.get_party_by_code(session, args.party)
+            seller_id = None
+            if args.from_location:
+                seller_id = sites.get_location_by_code(session, args.from_location).id
+            elif level == OrderLevel.PRIMARY:
+                found = orders.seller_locations(session, ctx=ctx)
+                if not found:
+                    raise CliError("this site has no depot or factory store to sell from")
+                seller_id = found[0].id
+            lines = []
+            for sku, qty in args.line:
+                product = products.get_by_sku(session, sku.split("@", 1)[0])
+                line: dict[str, object] = {"product_id": product.id, "quantity": qty}
+                if "@" in sku:
+                    from hom.services import reports
+
+                    code = sku.split("@", 1)[1]
+                    line["batch_id"] = reports.find_batch(
+                        session, product_id=product.id, code=code
+                    ).id
+                lines.append(line)
+            order = orders.create_order(
+                session,
+                ctx=ctx,
+                level=level,
+                order_in=orders.order_in_for(
+                    session,
+                    level=level,
+                    party_id=party.id,
+                    lines=lines,
+                    seller_location_id=seller_id,
+                    order_date=args.date,
+                    notes=args.notes,
+                    consumer_name=args.consumer,
+                    consumer_phone=args.phone,
+                ),
+            )
+            out.write(
+                f"created {order.number} (draft) for {party.code}: "
+                f"{len(order.lines)} line{'s' if len(order.lines) != 1 else ''}, "
+                f"total {order.total_amount}\n"
+            )
+    finally:
+        store.close()
+    return 0
+
+
+def _order_step(args: argparse.Namespace, secrets: Secrets, out: TextIO, step: str) -> int:
+    """confirm, dispatch, receive or cancel the order numbered ``args.number``."""
+    from hom.models.enums import OrderLevel
+    from hom.services import goods_receipts, orders
+
+    store = _open(args)
+    try:
+        ctx = _sign_in(args, store, secrets)
+        with store.transaction() as session:
+            order = _order_by_number(session, args.number)
+            level = orders.level_of_number(order.number)
+            on = getattr(args, "on", None)
+            said = ""
+            if step == "confirm":
+                orders.confirm(session, ctx=ctx, level=level, order_id=order.id, on=on)
+            elif step == "dispatch":
+                plan = orders.dispatch_plan(session, ctx=ctx, level=level, order_id=order.id)
+                if plan.shortages:
+                    raise plan.shortages[0].error()
+                orders.dispatch(session, ctx=ctx, level=level, order_id=order.id, on=on)
+                said = "".join(
+                    f"\n  line {t.line_no}: {t.quantity} x {t.sku}"
+                    + (f" batch {t.batch_code}" if t.batch_code else "")
+                    + (f" (expires {t.expires_on.isoformat()})" if t.expires_on else "")
+                    for t in plan.takes
+                )
+            elif step == "cancel":
+                orders.cancel(
+                    session, ctx=ctx, level=level, order_id=order.id, reason=args.reason, on=on
+                )
+            elif level == OrderLevel.PRIMARY and (
+                goods_receipts.get_for_order(session, order_id=order.id) is None
+            ):
+                receipt = goods_receipts.receive_primary(
+                    session,
+                    ctx=ctx,
+                    order_id=order.id,
+                    lines=_receipt_lines(session, ctx, order.id, args),
+                    reason=args.reason,
+                    on=on,
+                )
+                got = sum(ln.received_qty for ln in receipt.lines)
+                sent = sum(ln.dispatched_qty for ln in receipt.lines)
+                said = f" on goods receipt {receipt.number}: {got} of {sent} received"
+            else:
+                orders.deliver(session, ctx=ctx, level=level, order_id=order.id, on=on)
+            status = order.status.value
+            out.write(f"{order.number}: {status}{said}\n")
+    finally:
+        store.close()
+    return 0
+
+
+def _receipt_lines(session, ctx, order_id, args: argparse.Namespace) -> list[dict]:
+    """Every dispatched line as received in full, except the SKUs given by ``--received`` and
+    ``--damaged`` (``SKU`` or ``SKU@BATCH``); none given: everything arrived (no lines)."""
+    from hom.services import goods_receipts
+
+    if not args.received and not args.damaged:
+        return []
+    sent = goods_receipts.receivable(session, ctx=ctx, order_id=order_id)
+    received = dict(args.received)
+    damaged = dict(args.damaged)
+    lines = []
+    for ln in sent:
+        keys = (
+            [f"{ln.sku}@{ln.batch_code}".upper(), ln.sku.upper()]
+            if ln.batch_code
+            else [ln.sku.upper()]
+        )
+        got = next((received.pop(k) for k in list(received) if k.upper() in keys), None)
+        bad = next((damaged.pop(k) for k in list(damaged) if k.upper() in keys), 0)
+        lines.append(
+            {
+                "product_id": ln.product_id,
+                "batch_id": ln.batch_id,
+                "received_qty": ln.dispatched_qty - bad if got is None else got,
+                "damaged_qty": bad,
+            }
+        )
+    unknown = sorted({*received, *damaged})
+    if unknown:
+        raise CliError(f"{', '.join(unknown)}: not dispatched on this order")
+    return lines
+
+
+def cmd_order_confirm(args, secrets, out) -> int:
+    return _order_step(args, secrets, out, "confirm")
+
+
+def cmd_order_dispatch(args, secrets, out) -> int:
+    return _order_step(args, secrets, out, "dispatch")
+
+
+def cmd_order_receive(args, secrets, out) -> int:
+    return _order_step(args, secrets, out, "receive")
+
+
+def cmd_order_cancel(args, secrets, out) -> int:
+    return _order_step(args, secrets, out, "cancel")
+
+
+def cmd_order_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.models.enums import OrderLevel, OrderStatus
+    from hom.services import orders, parties
+
+    store = _open(args)
+    try:
+        with store.reader() as session:
+            party_id = parties.get_party_by_code(session, args.party).id if args.party else None
+            flt = {
+                "level": OrderLevel(args.level),
+                "status": OrderStatus(args.status) if args.status else None,
+                "party_id": party_id,
+                "since": args.since,
+                "until": args.until,
+                "search": args.search or "",
+            }
+            rows = orders.page_orders(session, **flt, limit=args.limit)
+            total = orders.count_orders(session, **flt)
+    finally:
+        store.close()
+    _print_table(
+        [
+            (
+                r.number,
+                r.order_date.isoformat(),
+                r.status.value,
+                r.counterparty_code,
+                r.counterparty_name,
+                r.total_amount,
+            )
+            for r in rows
+        ]
+        or [("-", "", "", "", "", "")],
+        ["number", "date", "status", "party", "name", "total"],
+        out,
+    )
+    out.write(f"{len(rows)} of {total} {args.level} orders\n")
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -634,6 +875,81 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "export master data to CSV")
     p.add_argument("kind", choices=kinds)
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    p = add(
+        "order", None, "enter and progress orders (the acting --user needs the level's permission)"
+    )  # type: ignore[arg-type]
+    order_sub = p.add_subparsers(dest="order_command", metavar="ACTION", required=True)
+    o = add("create", cmd_order_create, "create a draft order", order_sub)
+    o.add_argument("level", choices=ORDER_LEVELS)
+    o.add_argument(
+        "--party",
+        required=True,
+        help="the distributor (primary) or the retailer (secondary, tertiary), by code",
+    )
+    o.add_argument(
+        "--line",
+        action="append",
+        required=True,
+        type=_sku_quantity,
+        metavar="SKU=QTY",
+        help="a line of QTY units (SKU@BATCH=QTY fixes the batch); repeat for more",
+    )
+    o.add_argument(
+        "--from",
+        dest="from_location",
+        help="location code to sell from (primary: default this site's main store)",
+    )
+    o.add_argument("--date", type=_iso_date, help="order date, YYYY-MM-DD (default today)")
+    o.add_argument("--notes", default="")
+    o.add_argument("--consumer", default="", help="tertiary: the consumer's name")
+    o.add_argument("--phone", default="", help="tertiary: the consumer's phone")
+    for name, handler, help_text in (
+        ("confirm", cmd_order_confirm, "confirm a draft order"),
+        ("dispatch", cmd_order_dispatch, "dispatch a confirmed order (first expiry first)"),
+        (
+            "receive",
+            cmd_order_receive,
+            "receive a dispatched order: a primary order through the buyer's goods receipt, "
+            "others marked delivered",
+        ),
+        ("cancel", cmd_order_cancel, "cancel a draft or confirmed order"),
+    ):
+        o = add(name, handler, help_text, order_sub)
+        o.add_argument("number", help="order number, e.g. DEP01-P-2026-000001")
+        o.add_argument("--on", type=_iso_date, help="the business date, YYYY-MM-DD (default today)")
+        if name == "receive":
+            o.add_argument(
+                "--received",
+                action="append",
+                default=[],
+                type=_sku_quantity,
+                metavar="SKU=QTY",
+                help="primary: units of SKU (or SKU@BATCH) that arrived; default all dispatched",
+            )
+            o.add_argument(
+                "--damaged",
+                action="append",
+                default=[],
+                type=_sku_quantity,
+                metavar="SKU=QTY",
+                help="primary: units of SKU (or SKU@BATCH) that arrived damaged",
+            )
+        if name in ("receive", "cancel"):
+            o.add_argument(
+                "--reason",
+                required=name == "cancel",
+                default="",
+                help="why (a cancel needs one; so does receiving less than was dispatched)",
+            )
+    o = add("list", cmd_order_list, "list orders of one level", order_sub)
+    o.add_argument("--level", choices=ORDER_LEVELS, default="primary")
+    o.add_argument("--status", choices=ORDER_STATUSES)
+    o.add_argument("--party", help="party code (any party of the order)")
+    o.add_argument("--since", type=_iso_date, help="from order date YYYY-MM-DD")
+    o.add_argument("--until", type=_iso_date, help="to order date YYYY-MM-DD")
+    o.add_argument("--search", help="words of the number or the party's code or name")
+    o.add_argument("--limit", type=_whole_number, default=50, help="rows to show (default 50)")
 
     add("inspect", cmd_inspect, "list the store's tables and row counts")
     return parser

@@ -64,7 +64,7 @@ BILL_OF_SUPPLY_TITLE = "Bill of Supply"
 DISPATCH_NOTE_TITLE = "Dispatch Note"
 UNREGISTERED = "Unregistered"
 _RUPEE = Decimal(1)
-_PRINTABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.DISPATCHED, OrderStatus.DELIVERED})
+PRINTABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.DISPATCHED, OrderStatus.DELIVERED})
 
 
 # --- the documents ---------------------------------------------------------------------------
@@ -202,6 +202,40 @@ class DispatchNote:
 # --- building them ---------------------------------------------------------------------------
 
 
+def charges_tax(level: OrderLevel, *, seller_gstin: str) -> bool:
+    """Whether an order of ``level`` carries GST: the company always (an empty GSTIN there is
+    a missing detail); a distributor or retailer only when registered (it has a GSTIN), else it
+    issues a bill of supply without tax."""
+    return OrderLevel(level) == OrderLevel.PRIMARY or bool(seller_gstin)
+
+
+def seller_charges_tax(session: Session, *, level: OrderLevel, party_id: uuid.UUID) -> bool:
+    """``charges_tax`` for an order entered for ``party_id`` (``orders.PARTY_KIND``): what the
+    order form shows before the order exists."""
+    spec = orders.spec_for(level)
+    if spec.level == OrderLevel.PRIMARY:
+        return True
+    data = orders.order_in_for(session, level=spec.level, party_id=party_id, lines=[])
+    seller_id = data["distributor_id"] if spec.level == OrderLevel.SECONDARY else party_id
+    seller = orders_crud.get_party(session, seller_id)
+    return charges_tax(spec.level, seller_gstin=seller.gstin if seller else "")
+
+
+def line_tax(
+    amount: Decimal, rate: Decimal, *, inclusive: bool, intra: bool = True
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(taxable value, CGST, SGST, IGST) of a line of ``amount`` at ``rate`` per cent: the tax
+    is added to the amount, or (``inclusive``, a sale at MRP) taken out of it; within a state
+    it is split into CGST and SGST, across states it is IGST. The one tax rule of the invoice
+    and the order form."""
+    taxable = to_money(amount * 100 / (100 + rate)) if inclusive else to_money(amount)
+    zero = Decimal("0.00")
+    if intra:
+        half = to_money(taxable * rate / 200)
+        return taxable, half, half, zero
+    return taxable, zero, zero, to_money(taxable * rate / 100)
+
+
 def invoice_for(
     session: Session, *, ctx: ActorContext, level: OrderLevel | str, order_id: uuid.UUID
 ) -> Invoice:
@@ -216,7 +250,7 @@ def invoice_for(
     # A distributor or retailer without a GSTIN is not registered: it issues a bill of supply
     # and charges no tax. (A company site always is registered: an empty GSTIN there is a
     # missing detail, noted on the invoice.)
-    taxed = spec.level == OrderLevel.PRIMARY or bool(seller.gstin)
+    taxed = charges_tax(spec.level, seller_gstin=seller.gstin)
     inclusive = spec.level == OrderLevel.TERTIARY
     products = product_crud.get_many(session, {ln.product_id for ln in order.lines})
     taken = _batches_taken(session, order)
@@ -417,7 +451,7 @@ def amount_in_words(amount: Decimal, currency: str = "INR") -> str:
 
 
 def _check_printable(order: Any, document: str) -> None:
-    if order.status not in _PRINTABLE:
+    if order.status not in PRINTABLE:
         hint = (
             "confirm it first"
             if order.status == OrderStatus.DRAFT
@@ -511,9 +545,7 @@ def _invoice_line(
             field="gst_rate",
         )
     amount = line.line_total
-    taxable = to_money(amount * 100 / (100 + rate)) if inclusive else amount
-    zero = Decimal("0.00")
-    half = to_money(taxable * rate / 200) if intra else zero
+    taxable, cgst, sgst, igst = line_tax(amount, rate, inclusive=inclusive, intra=intra)
     return InvoiceLine(
         line_no=line.line_no,
         sku=product.sku,
@@ -526,9 +558,9 @@ def _invoice_line(
         amount=amount,
         taxable_value=taxable,
         gst_rate=rate,
-        cgst=half,
-        sgst=half,
-        igst=zero if intra else to_money(taxable * rate / 100),
+        cgst=cgst,
+        sgst=sgst,
+        igst=igst,
     )
 
 

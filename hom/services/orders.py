@@ -625,6 +625,164 @@ def to_public(level: OrderLevel, order: Order) -> OrderPublic:
     return OrderPublic.model_validate(fields)
 
 
+# --- what an order form and a list need -----------------------------------------------------
+
+PARTY_KIND: dict[OrderLevel, PartyKind] = {
+    OrderLevel.PRIMARY: PartyKind.DISTRIBUTOR,  # the buyer
+    OrderLevel.SECONDARY: PartyKind.RETAILER,  # the buyer; its distributor sells
+    OrderLevel.TERTIARY: PartyKind.RETAILER,  # the seller (to a consumer)
+}
+"""The one party a clerk types on an order of each level; the rest follows from it."""
+
+
+def next_steps(
+    ctx: ActorContext, *, level: OrderLevel, status: OrderStatus, site_id: uuid.UUID
+) -> frozenset[OrderStatus]:
+    """The statuses this actor may move an order (of ``status``, written by ``site_id``) to:
+    legal from its status and permitted to the actor on this installation's own orders. A
+    dispatched primary order is also "received" by whoever may receive stock: its goods arrive
+    through the buyer's goods receipt (``goods_receipts.receive_primary``), which refuses a site
+    that does not own the stock point. A screen offers these; the services check each again."""
+    spec = spec_for(level)
+    if ctx.site_id is None:
+        return frozenset()
+    steps = NEXT_STATUS[OrderStatus(status)]
+    allowed = set(steps) if site_id == ctx.site_id and ctx.can(spec.permission) else set()
+    receivable = spec.level == OrderLevel.PRIMARY and OrderStatus.DELIVERED in steps
+    if receivable and ctx.can("stock.receive"):
+        allowed.add(OrderStatus.DELIVERED)
+    return frozenset(allowed)
+
+
+def seller_locations(session: Session, *, ctx: ActorContext) -> list[StockLocation]:
+    """The company locations of this site a primary order can sell from, the main store first."""
+    if ctx.site_id is None:
+        return []
+    found = [
+        loc
+        for loc in site_crud.list_locations(session, site_id=ctx.site_id)
+        if loc.active and loc.kind in _COMPANY_LOCATIONS
+    ]
+    return sorted(found, key=lambda loc: (loc.kind != LocationKind.WAREHOUSE, loc.code))
+
+
+def order_in_for(
+    session: Session,
+    *,
+    level: OrderLevel,
+    party_id: uuid.UUID,
+    lines: Sequence[dict[str, Any]],
+    seller_location_id: uuid.UUID | None = None,
+    order_date: date | None = None,
+    notes: str = "",
+    consumer_name: str = "",
+    consumer_phone: str = "",
+) -> dict[str, Any]:
+    """The ``create_order`` input of an order entered by its one party (``PARTY_KIND``): a
+    secondary order's seller is the retailer's own distributor. Checked by ``create_order``."""
+    spec = spec_for(level)
+    data: dict[str, Any] = {"lines": list(lines), "order_date": order_date, "notes": notes}
+    if spec.level == OrderLevel.PRIMARY:
+        data |= {"distributor_id": party_id, "seller_location_id": seller_location_id}
+    elif spec.level == OrderLevel.SECONDARY:
+        retailer = orders_crud.get_party(session, party_id)
+        distributor_id = retailer.distributor_id if retailer is not None else None
+        if retailer is not None and distributor_id is None:
+            raise DomainError(
+                f"retailer {retailer.code} is served by no distributor: nobody sells it stock",
+                field="retailer_id",
+            )
+        data |= {"retailer_id": party_id, "distributor_id": distributor_id or party_id}
+    else:
+        data |= {
+            "retailer_id": party_id,
+            "seller_location_id": seller_location_id,
+            "consumer_name": consumer_name,
+            "consumer_phone": consumer_phone,
+        }
+    return data
+
+
+def seller_location_for(
+    session: Session,
+    *,
+    level: OrderLevel,
+    party_id: uuid.UUID,
+    seller_location_id: uuid.UUID | None = None,
+) -> StockLocation | None:
+    """Where an order for ``party_id`` would take its stock from (None: no stock moves, a
+    tertiary sale without a stock point); refuses as ``create_order`` would, naming the field."""
+    spec = spec_for(level)
+    if spec.level == OrderLevel.SECONDARY:
+        data = order_in_for(session, level=level, party_id=party_id, lines=[])
+        parties = orders_crud.get_parties(session, [data["distributor_id"], party_id])
+        _retailer(parties, party_id, "retailer_id")  # refuses an unknown or inactive one
+        distributor = _distributor(parties, data["distributor_id"], "retailer_id")
+        return _stock_point(session, distributor, None, "retailer_id")
+    _party(  # refuses an unknown or inactive party, or one of the wrong kind
+        orders_crud.get_parties(session, [party_id]),
+        party_id,
+        spec.counterparty_field,
+        PARTY_KIND[spec.level],
+    )
+    if seller_location_id is None:
+        return None
+    return _location(
+        site_crud.get_locations(session, [seller_location_id]),
+        seller_location_id,
+        "seller_location_id",
+    )
+
+
+@dataclass(frozen=True)
+class LineQuote:
+    """A product as an order line shows it: its price at this level, case size and the stock
+    at the seller's location (None when no stock moves)."""
+
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    unit: str
+    pack_size: int
+    unit_price: Decimal
+    on_hand: int | None
+    track_batches: bool
+    gst_rate: Decimal | None = None  # per cent; None: the product has none yet
+    hsn_code: str = ""
+
+
+def quote_line(
+    session: Session,
+    *,
+    level: OrderLevel,
+    product_id: uuid.UUID,
+    seller_location_id: uuid.UUID | None,
+) -> LineQuote:
+    """The price ``create_order`` will write for the product (``_build_lines`` reads the same
+    field) and what the seller holds of it."""
+    spec = spec_for(level)
+    product = product_crud.get_many(session, [product_id]).get(product_id)
+    if product is None:
+        raise NotFound(f"unknown product {product_id}", field="product_id")
+    on_hand = None
+    if seller_location_id is not None:
+        on_hand = inventory_crud.on_hand(
+            session, location_id=seller_location_id, product_id=product_id, batch_id=None
+        )
+    return LineQuote(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        unit=product.unit,
+        pack_size=max(1, product.pack_size or 1),
+        unit_price=to_money(getattr(product, spec.price_field)),
+        on_hand=on_hand,
+        track_batches=product.track_batches,
+        gst_rate=product.gst_rate,
+        hsn_code=product.hsn_code,
+    )
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -850,12 +1008,136 @@ def _is_expired(batch: Batch, day: date) -> bool:
     return batch.expires_on is not None and batch.expires_on < day
 
 
+@dataclass(frozen=True)
+class Shortage:
+    """A line the seller's location cannot fill: which product (and fixed batch), how much
+    is there and how much the order needs."""
+
+    line_no: int
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    location_code: str
+    available: int
+    needed: int
+    batch_code: str | None = None
+    expired: int = 0  # units more in expired batches, which cannot be dispatched
+    field: str = ""
+    tracked: bool = False  # tracked by batch, and no batch fixed: judged over unexpired batches
+
+    @property
+    def message(self) -> str:
+        if self.batch_code is not None or not self.tracked:
+            batch_text = f" batch {self.batch_code}" if self.batch_code else ""
+            return (
+                f"not enough stock of {self.sku}{batch_text} at {self.location_code}: "
+                f"{self.available} available, {self.needed} requested"
+            )
+        also = (
+            f" ({self.expired} more in expired batches, which cannot be dispatched)"
+            if self.expired
+            else ""
+        )
+        return (
+            f"not enough stock of {self.sku} at {self.location_code}: {self.available} "
+            f"available in unexpired batches, {self.needed} requested{also}"
+        )
+
+    def error(self) -> InsufficientStock:
+        return InsufficientStock(self.message, available=self.available, field=self.field)
+
+
+@dataclass(frozen=True)
+class PlannedTake:
+    """Units one order line takes from one batch (or unbatched stock) when dispatched."""
+
+    line_no: int
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    batch_id: uuid.UUID | None
+    batch_code: str
+    expires_on: date | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    """What a dispatch of the order would take, first expiry first, and what it lacks."""
+
+    order_id: uuid.UUID
+    number: str
+    location_code: str  # "" when no stock moves (a tertiary sale without a stock point)
+    takes: list[PlannedTake]
+    shortages: list[Shortage]
+
+    @property
+    def ok(self) -> bool:
+        return not self.shortages
+
+
+def dispatch_plan(
+    session: Session,
+    *,
+    ctx: ActorContext,
+    level: OrderLevel,
+    order_id: uuid.UUID,
+) -> DispatchPlan:
+    """The batches a dispatch of the order would take today and every line it could not fill,
+    read only: the same allocation ``dispatch`` makes (``_plan``), refused the same way when the
+    order may not be dispatched by this actor."""
+    _spec, order = _open_for_change(
+        session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.DISPATCHED
+    )
+    if order.seller_location_id is None:
+        return DispatchPlan(order.id, order.number, "", [], [])
+    day = sites.today(session, site_id=order.site_id)
+    location, takes, shortages = _plan(session, ctx=ctx, order=order, day=day)
+    return DispatchPlan(
+        order.id,
+        order.number,
+        location.code,
+        [
+            PlannedTake(
+                line_no=line.line_no,
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                batch_id=batch.id if batch else None,
+                batch_code=batch.code if batch else "",
+                expires_on=batch.expires_on if batch else None,
+                quantity=qty,
+            )
+            for line, product, batch, qty in takes
+        ],
+        shortages,
+    )
+
+
 def _allocate(
     session: Session, *, ctx: ActorContext, order: Order, day: date
 ) -> list[stock.Movement]:
-    """The dispatch movements of ``order``: fixed batches as given, other batch-tracked lines
-    split first-expiry-first over the unexpired batches in stock, all checked against what is
-    left after the earlier lines (so two lines never count the same units)."""
+    """The dispatch movements of ``order`` (``_plan``); the first line short of stock refuses."""
+    location, takes, shortages = _plan(session, ctx=ctx, order=order, day=day)
+    if shortages:
+        raise shortages[0].error()
+    return [
+        stock.Movement(location.id, product.id, -qty, batch.id if batch else None)
+        for _line, product, batch, qty in takes
+    ]
+
+
+Take = tuple[Any, Any, Batch | None, int]  # (order line, product, batch, units)
+
+
+def _plan(
+    session: Session, *, ctx: ActorContext, order: Order, day: date
+) -> tuple[StockLocation, list[Take], list[Shortage]]:
+    """The one allocation rule of a dispatch: fixed batches as given, other batch-tracked lines
+    split first-expiry-first (``stock.fefo_key``) over the unexpired batches in stock, all
+    checked against what is left after the earlier lines (so two lines never count the same
+    units). A line that cannot be filled is a ``Shortage`` (what there is goes to it, so later
+    lines are judged fairly); an expired fixed batch is refused outright."""
     location_id = order.seller_location_id
     location = site_crud.get_location(session, location_id)
     assert location is not None  # a foreign key guarantees it
@@ -884,10 +1166,23 @@ def _allocate(
     for candidates in by_product.values():
         candidates.sort(key=stock.fefo_key)
 
-    movements: list[stock.Movement] = []
+    takes: list[Take] = []
+    shortages: list[Shortage] = []
     for index, line in enumerate(order.lines):
         where = f"lines.{index}"
         product = products[line.product_id]
+
+        def short(
+            available: int,
+            batch: Batch | None = None,
+            expired: int = 0,
+            *,
+            line=line,
+            product=product,
+            where=where,
+        ) -> None:
+            shortages.append(_shortage(line, product, location, where, available, batch, expired))
+
         if line.batch_id is not None:
             batch = batches[line.batch_id]
             if _is_expired(batch, day):
@@ -896,8 +1191,12 @@ def _allocate(
                     f"{batch.expires_on.isoformat()}: expired stock cannot be dispatched",
                     field=f"{where}.batch_id",
                 )
-            _take(left, product.id, batch.id, line.quantity, where, location, product.sku, batch)
-            movements.append(stock.Movement(location_id, product.id, -line.quantity, batch.id))
+            available = left.get((product.id, batch.id), 0)
+            if available < line.quantity:
+                short(available, batch)
+            take = min(available, line.quantity)
+            left[(product.id, batch.id)] = available - take
+            takes.append((line, product, batch, line.quantity))
         elif product.track_batches:
             usable = [b for b in by_product.get(product.id, []) if not _is_expired(b, day)]
             available = sum(left.get((product.id, b.id), 0) for b in usable)
@@ -907,53 +1206,48 @@ def _allocate(
                     for b in by_product.get(product.id, [])
                     if _is_expired(b, day)
                 )
-                also = (
-                    f" ({expired} more in expired batches, which cannot be dispatched)"
-                    if expired
-                    else ""
-                )
-                raise InsufficientStock(
-                    f"not enough stock of {product.sku} at {location.code}: {available} "
-                    f"available in unexpired batches, {line.quantity} requested{also}",
-                    available=available,
-                    field=f"{where}.quantity",
-                )
+                short(available, expired=expired)
             wanted = line.quantity
             for batch in usable:
                 take = min(wanted, left.get((product.id, batch.id), 0))
                 if take <= 0:
                     continue
                 left[(product.id, batch.id)] -= take
-                movements.append(stock.Movement(location_id, product.id, -take, batch.id))
+                takes.append((line, product, batch, take))
                 wanted -= take
                 if wanted == 0:
                     break
         else:
-            _take(left, product.id, None, line.quantity, where, location, product.sku, None)
-            movements.append(stock.Movement(location_id, product.id, -line.quantity, None))
-    return movements
+            available = left.get((product.id, None), 0)
+            if available < line.quantity:
+                short(available)
+            left[(product.id, None)] = max(0, available - line.quantity)
+            takes.append((line, product, None, line.quantity))
+    return location, takes, shortages
 
 
-def _take(
-    left: dict[tuple[uuid.UUID, uuid.UUID | None], int],
-    product_id: uuid.UUID,
-    batch_id: uuid.UUID | None,
-    quantity: int,
-    where: str,
+def _shortage(
+    line: Any,
+    product: Any,
     location: StockLocation,
-    sku: str,
+    where: str,
+    available: int,
     batch: Batch | None,
-) -> None:
-    available = left.get((product_id, batch_id), 0)
-    if available < quantity:
-        batch_text = f" batch {batch.code}" if batch else ""
-        raise InsufficientStock(
-            f"not enough stock of {sku}{batch_text} at {location.code}: {available} available, "
-            f"{quantity} requested",
-            available=available,
-            field=f"{where}.quantity",
-        )
-    left[(product_id, batch_id)] = available - quantity
+    expired: int,
+) -> Shortage:
+    return Shortage(
+        line_no=line.line_no,
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        location_code=location.code,
+        available=available,
+        needed=line.quantity,
+        batch_code=batch.code if batch else None,
+        expired=expired,
+        field=f"{where}.quantity",
+        tracked=product.track_batches,
+    )
 
 
 def _query(
@@ -976,6 +1270,11 @@ def _query(
         search=search,
         site_ids=list(site_ids) if site_ids is not None else None,
     )
+
+
+def level_of_number(number: str) -> OrderLevel:
+    """The level an order number names (its letter: DEP01-P-2026-000001 is primary)."""
+    return _level_from_number(number.strip().upper())
 
 
 def _level_from_number(number: str) -> OrderLevel:

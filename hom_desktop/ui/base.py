@@ -200,6 +200,18 @@ class BaseView(QWidget):
 
     def say(self, text: str) -> None:
         """Tell the user what their action did, in the banner (it stays until the next news)."""
+        self._banner(text, "banner-info")
+
+    def refuse(self, text: str) -> None:
+        """Tell the user why their action was refused, in the banner, as an error."""
+        self._banner(text, "banner-error")
+
+    def _banner(self, text: str, role: str) -> None:
+        if self.banner.property("role") != role:
+            self.banner.setProperty("role", role)
+            style = self.banner.style()  # re-apply the stylesheet for the new role
+            style.unpolish(self.banner)
+            style.polish(self.banner)
         self.banner.setText(text)
         self.banner.show()
 

@@ -485,8 +485,9 @@ class ProductPicker(QLineEdit):
         self._chosen = None
         self._timer.start()
 
-    def refresh_choices(self) -> None:
-        """Ask SQL for the products matching what is typed (a few dozen at most)."""
+    def refresh_choices(self, *, popup: bool = True) -> None:
+        """Ask SQL for the products matching what is typed (a few dozen at most), and show
+        them (unless ``popup`` is False: the choice is being taken now)."""
         text = self.text().strip()
         with self._store.reader() as s:
             from hom.services import reports
@@ -494,7 +495,7 @@ class ProductPicker(QLineEdit):
             found = reports.product_choices(s, search=text, limit=30)
         self._choices = {c.label: c for c in found}
         self._list.setStringList(list(self._choices))
-        if text and self.hasFocus() and found:
+        if popup and text and self.hasFocus() and found:
             self.completer().complete()
             self._preselect(text)
 

@@ -43,7 +43,6 @@ from hom_desktop.ui.forms import (
     QuantityEdit,
     debounce,
     label,
-    repolish,
 )
 from hom_desktop.ui.ops import Operation, Progress
 from hom_desktop.ui.table_model import (
@@ -499,16 +498,7 @@ class InventoryView(BaseView):
     # --- common ----------------------------------------------------------------------
 
     def _read_failed(self, message: str) -> None:
-        self._banner(f"Could not read the data: {message}", "banner-error")
-
-    def say(self, text: str) -> None:
-        self._banner(text, "banner-info")
-
-    def _banner(self, text: str, role: str) -> None:
-        self.banner.setProperty("role", role)
-        repolish(self.banner)
-        self.banner.setText(text)
-        self.banner.show()
+        self.refuse(f"Could not read the data: {message}")
 
     def refresh(self) -> None:
         super().refresh()

@@ -33,6 +33,7 @@ def view_classes() -> list[type[BaseView]]:
     from hom_desktop.ui.dashboards import DashboardView
     from hom_desktop.ui.geography import GeographyView
     from hom_desktop.ui.inventory import InventoryView
+    from hom_desktop.ui.orders import OrdersView
     from hom_desktop.ui.parties import PartiesView
     from hom_desktop.ui.production import ProductionView
     from hom_desktop.ui.products import ProductsView
@@ -41,6 +42,7 @@ def view_classes() -> list[type[BaseView]]:
 
     return [
         DashboardView,
+        OrdersView,
         InventoryView,
         ProductionView,
         ProductsView,

@@ -29,6 +29,7 @@ def test_an_admin_sees_every_view(qtbot, app_session):
     window = _window(qtbot, app_session)
     assert _nav_keys(window) == [
         "dashboards",
+        "orders",
         "inventory",
         "production",
         "products",
@@ -47,7 +48,7 @@ def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
         codes = [p.code for p in clerk.permissions]
     ctx = context_with(kit.ctx, *codes, username="clerk")
     window = _window(qtbot, make_session(kit, ctx))
-    assert _nav_keys(window) == ["inventory", "products", "parties", "tools"]
+    assert _nav_keys(window) == ["orders", "inventory", "products", "parties", "tools"]
     assert "users" not in window.go_actions and "geography" not in window.go_actions
     drain()
 
@@ -75,9 +76,9 @@ def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session)
     window = _window(qtbot, app_session)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "users"
-    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "products"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Go", "&Actions", "&Help"]
