@@ -1,0 +1,165 @@
+"""SQL for the sync engine's own rows: the sync state, the exceptions list, resends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from hom.crud.outbox import PENDING, REJECTED
+from hom.models.outbox import OutboxEntry
+from hom.models.sync_state import SyncState
+
+#: A rejected item a person sent again under a new seq: kept for the record, never pushed.
+RESENT = "resent"
+
+ItemKey = tuple[uuid.UUID, int, int]
+
+
+def get(session: Session, installation_id: uuid.UUID) -> SyncState | None:
+    return session.get(SyncState, installation_id)
+
+
+def get_or_add(session: Session, installation_id: uuid.UUID) -> SyncState:
+    state = session.get(SyncState, installation_id)
+    if state is None:
+        state = SyncState(
+            installation_id=installation_id,
+            pull_cursor="",
+            registered_epoch=0,
+            credential_backend="",
+            last_error="",
+            running_pid=0,
+            last_check="",
+        )
+        session.add(state)
+        session.flush()
+    return state
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxEntry.status, func.count())
+        .where(OutboxEntry.status.in_([PENDING, REJECTED]))
+        .group_by(OutboxEntry.status)
+    )
+    return {status: n for status, n in rows}
+
+
+def exceptions(session: Session, *, offset: int, limit: int) -> list[OutboxEntry]:
+    """Pending and rejected rows, rejected first, then oldest first."""
+    stmt = (
+        select(OutboxEntry)
+        .where(OutboxEntry.status.in_([PENDING, REJECTED]))
+        .order_by(
+            (OutboxEntry.status != REJECTED),
+            OutboxEntry.created_at,
+            OutboxEntry.epoch,
+            OutboxEntry.seq,
+        )
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_items(session: Session, keys: Sequence[ItemKey]) -> list[OutboxEntry]:
+    found: list[OutboxEntry] = []
+    keys = list(keys)
+    for start in range(0, len(keys), 300):
+        chunk = keys[start : start + 300]
+        stmt = select(OutboxEntry).where(
+            tuple_(OutboxEntry.installation_id, OutboxEntry.epoch, OutboxEntry.seq).in_(chunk)
+        )
+        found.extend(session.scalars(stmt))
+    return sorted(found, key=lambda r: (r.epoch, r.seq))
+
+
+def pending_after(
+    session: Session, *, installation_id: uuid.UUID, epoch: int, after_seq: int, limit: int
+) -> list[OutboxEntry]:
+    """Pending rows of one (installation, epoch) above ``after_seq``, in seq order."""
+    stmt = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.installation_id == installation_id,
+            OutboxEntry.epoch == epoch,
+            OutboxEntry.seq > after_seq,
+            OutboxEntry.status == PENDING,
+        )
+        .order_by(OutboxEntry.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def pending_epochs(session: Session) -> list[tuple[uuid.UUID, int]]:
+    """The (installation, epoch)s with pending rows, oldest epoch first."""
+    rows = session.execute(
+        select(OutboxEntry.installation_id, OutboxEntry.epoch)
+        .where(OutboxEntry.status == PENDING)
+        .group_by(OutboxEntry.installation_id, OutboxEntry.epoch)
+        .order_by(OutboxEntry.epoch)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def record_answers(
+    session: Session,
+    *,
+    installation_id: uuid.UUID,
+    epoch: int,
+    answers: Sequence[dict[str, Any]],
+) -> None:
+    """Each pushed row's answer: ``{"seq", "status", "last_error", "at"}`` (one executemany)."""
+    if not answers:
+        return
+    table = OutboxEntry.__table__
+    from sqlalchemy import bindparam
+
+    stmt = (
+        table.update()
+        .where(
+            table.c.installation_id == bindparam("k_installation"),
+            table.c.epoch == bindparam("k_epoch"),
+            table.c.seq == bindparam("k_seq"),
+        )
+        .values(
+            status=bindparam("v_status"),
+            attempts=table.c.attempts + 1,
+            last_attempt_at=bindparam("v_at"),
+            acknowledged_at=bindparam("v_at"),
+            last_error=bindparam("v_error"),
+        )
+    )
+    session.execute(
+        stmt,
+        [
+            {
+                "k_installation": installation_id,
+                "k_epoch": epoch,
+                "k_seq": a["seq"],
+                "v_status": a["status"],
+                "v_at": a["at"],
+                "v_error": a["last_error"][:500],
+            }
+            for a in answers
+        ],
+    )
+
+
+def mark_resent(session: Session, keys: Sequence[ItemKey]) -> None:
+    for installation_id, epoch, seq in keys:
+        session.execute(
+            update(OutboxEntry)
+            .where(
+                OutboxEntry.installation_id == installation_id,
+                OutboxEntry.epoch == epoch,
+                OutboxEntry.seq == seq,
+            )
+            .values(status=RESENT)
+            .execution_options(synchronize_session=False)
+        )
