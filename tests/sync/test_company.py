@@ -113,7 +113,11 @@ def test_the_company_end_to_end(server, world, deployment, tmp_path) -> None:
             stock.receive(
                 s,
                 ctx=dep.ctx(),
-                receipt_in={"location_id": world.dep01_wh, "product_id": world.soap, "quantity": 75},
+                receipt_in={
+                    "location_id": world.dep01_wh,
+                    "product_id": world.soap,
+                    "quantity": 75,
+                },
             )
         assert dep.sync().ok
 

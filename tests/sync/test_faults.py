@@ -7,7 +7,7 @@ import threading
 
 from hom.crud import outbox as outbox_crud
 from hom_desktop.sync.api import Phase, SyncOptions
-from tests.server.harness import running_server
+from tests.server.harness import free_port, running_server
 from tests.sync.helpers import (
     assert_converged,
     enrol_desk,
@@ -15,7 +15,6 @@ from tests.sync.helpers import (
     set_server_url,
     write_receipts,
 )
-from tests.server.harness import free_port
 from tests.sync.proxy import CUT_AFTER_COMMIT, ERROR_500, HANG, Fault, FaultProxy
 
 
