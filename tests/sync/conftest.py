@@ -56,6 +56,6 @@ def _credential_file(monkeypatch):
 @pytest.fixture(autouse=True)
 def _slow_only_when_asked(request):
     """Tests marked slow (the soak, the long kill series) run only with ``-m slow``."""
-    if request.node.get_closest_marker("slow") is not None:
-        if "slow" not in (request.config.getoption("markexpr") or ""):
-            pytest.skip("slow: run with 'python -m pytest -m slow tests/sync'")
+    marked = request.node.get_closest_marker("slow") is not None
+    if marked and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow: run with 'python -m pytest -m slow tests/sync'")
