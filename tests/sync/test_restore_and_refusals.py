@@ -21,6 +21,7 @@ from tests.sync.helpers import (
     ledger_ids,
     open_desk,
     pending,
+    sync_until,
     write_receipts,
 )
 
@@ -76,6 +77,7 @@ def test_restored_from_yesterdays_backup_and_synced_again(server, world, deploym
         report = desk.sync()
         assert report.ok, report.summary()
         assert report.duplicates == 4 and report.pushed == 0  # the server had them
+        sync_until(desk, lambda: ledger_ids(desk.store) >= before)
         assert ledger_ids(desk.store) == before  # ... until the pull brings it back
         with desk.store.reader() as s:
             from hom.crud import sync_state
@@ -196,5 +198,42 @@ def test_an_incompatible_version_stops_before_anything_moves(
             rows = outbox_crud.pending(s, limit=10)
         assert [r.attempts for r in rows] == [0, 0]  # nothing was sent
         assert report.pulled == 0
+    finally:
+        desk.close()
+
+
+def test_a_rejected_item_is_resent_after_a_fix(server, world, tmp_path) -> None:
+    """Rejected for stock the server did not have yet; once the receipt is there, the person
+    resends it from the sync view and it is accepted under a new seq."""
+    desk = enrol_desk(server, tmp_path / "resend", site="DEP01")
+    try:
+        with desk.store.transaction() as s:  # an issue queued ahead of its receipt
+            ctx = sites.system_context(s)
+            entry = _entry(world.dep01_wh, world.shampoo, ctx.installation_id)
+            entry.update(quantity=-4, balance_after=0, voucher_type="adjustment")
+            changelog.queue(s, ctx=ctx, entity="stock_ledger", operation="insert", rows=[entry])
+        report = desk.sync()
+        assert report.rejected == 1
+        with desk.store.reader() as s:
+            [item] = api.exceptions(s)
+        assert item.status == "rejected" and "below zero" in item.reason
+        write_receipts(desk, world.dep01_wh, world.shampoo, 1, quantity=10)  # the fix
+        assert desk.sync().pushed == 1
+        with desk.store.transaction() as s:
+            [new_key] = api.resend(s, [item.key])
+        assert new_key[2] > item.seq
+        with desk.store.reader() as s:
+            assert [i.key for i in api.exceptions(s)] == [new_key]  # pending now
+        report = desk.sync()
+        assert report.pushed == 1 and report.rejected == 0, report.summary()
+        status = desk.engine.status()
+        assert status.pending == 0 and status.rejected == 0
+        with desk.store.transaction() as s:
+            try:
+                api.resend(s, [new_key])
+            except Exception as exc:  # only rejected items are resent
+                assert "only rejected" in str(exc)
+            else:
+                raise AssertionError("an acknowledged item was resent")
     finally:
         desk.close()
