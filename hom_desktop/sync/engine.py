@@ -42,6 +42,7 @@ from hom.schemas.sync import (
     PushAnswer,
 )
 from hom.sync import check, inbound
+from hom.sync.state import process_alive
 from hom_desktop.sync.api import (
     CheckRow,
     Phase,
@@ -153,13 +154,17 @@ def run(
     is_cancelled = cancelled or (lambda: False)
     started = utcnow()
     who = _who(store)
-    _set_state(
-        store,
-        who.installation_id,
-        running_pid=os.getpid(),
-        running_since=started,
-        last_attempt_at=started,
-    )
+    with store.transaction() as session:
+        state = state_crud.get_or_add(session, who.installation_id)
+        other = state.running_pid
+        if other not in (0, os.getpid()) and process_alive(other):
+            raise SyncError(
+                f"a sync of this store is already running (process {other}): wait for it to finish",
+                field="store",
+            )
+        state.running_pid = os.getpid()
+        state.running_since = started
+        state.last_attempt_at = started
     tally = _Tally()
     error = ""
     online = False

@@ -67,3 +67,31 @@ def _price(desk, product_id) -> str:
 
     with desk.store.reader() as s:
         return str(s.get(Product, product_id).distributor_price)
+
+
+def test_a_second_sync_of_the_same_store_waits_for_the_first(server, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from hom.crud import sync_state
+    from hom.services import sites
+
+    desk = enrol_desk(server, tmp_path / "twice", site="DEP02")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with desk.store.transaction() as s:  # another process is in the middle of a sync
+            sync_state.get(s, sites.installation(s).id).running_pid = sleeper.pid
+        assert desk.engine.status().running
+        try:
+            desk.sync()
+        except Exception as exc:
+            assert f"already running (process {sleeper.pid})" in str(exc)
+        else:
+            raise AssertionError("a second sync ran beside the first")
+        sleeper.kill()
+        sleeper.wait()
+        assert not desk.engine.status().running  # a dead process holds nothing
+        assert desk.sync().ok
+    finally:
+        sleeper.kill()
+        desk.close()
