@@ -237,3 +237,37 @@ def test_a_rejected_item_is_resent_after_a_fix(server, world, tmp_path) -> None:
                 raise AssertionError("an acknowledged item was resent")
     finally:
         desk.close()
+
+
+def test_a_replacement_pc_continues_with_the_right_balances_and_numbers(
+    server, world, deployment, tmp_path
+) -> None:
+    dead = enrol_desk(server, tmp_path / "dead-pc", site="DEP01")
+    try:
+        write_receipts(dead, world.dep01_wh, world.soap, 12, quantity=5)
+        last = _primary(dead, world)
+        assert dead.sync().ok
+        had = ledger_ids(dead.store)
+    finally:
+        dead.close()  # the PC dies; a new one is enrolled for the same depot
+    new = enrol_desk(server, tmp_path / "new-pc", site="DEP01")
+    try:
+        sync_until(new, lambda: ledger_ids(new.store) >= had)
+        assert ledger_ids(new.store) >= had
+        assert balances(new.store, {world.dep01_wh}) == balances(
+            deployment.database_url, {world.dep01_wh}
+        )
+        before = _numbers(new.store)
+        assert last in before
+        following = _primary(new, world)  # past every number the dead PC issued
+        assert following not in before and following > max(before)
+        with new.store.reader() as s:  # its users sign in offline: the hashes came along
+            from hom.services import users
+
+            check = users.check_password(s, username="clerk1", password="clerk-pass-2026")
+            assert check.verdict == "ok"
+        report = new.sync()
+        assert report.ok and report.rejected == 0 and report.check.ok, report.summary()
+        assert_converged(new, deployment.database_url, {world.dep01_wh})
+    finally:
+        new.close()
