@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -175,6 +177,27 @@ class SyncEngine:
         self.options = options or SyncOptions()
         self.credentials = credentials or CredentialStore(store.settings.data_dir)
         self.transport = transport
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Run the next sync of ``watch`` at once (the person pressed "Sync now", or the
+        network came back); safe to call from any thread."""
+        self._wake.set()
+
+    def _wait(self, seconds: float, stop: Cancelled, probe: Callable[[], bool] | None) -> None:
+        """Wait up to ``seconds``, ending early on ``wake()``, on ``stop()``, or when ``probe``
+        (called every few seconds) says the server answers again."""
+        deadline = time.monotonic() + seconds
+        next_probe = time.monotonic() + 2.0
+        while not stop():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(0.25, left)):
+                break
+            if probe is not None and time.monotonic() >= next_probe:
+                if probe():
+                    break
+                next_probe = time.monotonic() + 2.0
+        self._wake.clear()
 
     def run_once(
         self,
@@ -199,7 +222,8 @@ class SyncEngine:
         progress: Progress | None = None,
     ) -> None:
         """Sync, wait, sync again until ``stop()``: after a failure the wait grows (backoff
-        with jitter, up to ``backoff_max_s`` x 10), after a success it is ``watch_interval_s``."""
+        with jitter, up to ``backoff_max_s`` x 10) and ends as soon as the server answers
+        again; after a success it is ``watch_interval_s``. ``wake()`` ends any wait at once."""
         from hom_desktop.sync import engine
 
         engine.watch(self, stop=stop, on_report=on_report, progress=progress)

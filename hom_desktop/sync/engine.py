@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import random
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -581,13 +580,33 @@ def watch(
         report = engine.run_once(progress=progress, cancelled=stop)
         if on_report is not None:
             on_report(report)
+        probe = None
         if report.error:
             failures += 1
             wait = min(o.backoff_max_s * 10, o.backoff_s * 4 * (2 ** min(failures, 10)))
             wait *= random.uniform(0.5, 1.5)
+            if not report.online:
+                probe = _server_answers(engine)
         else:
             failures = 0
             wait = o.watch_interval_s
-        deadline = time.monotonic() + wait
-        while not stop() and time.monotonic() < deadline:
-            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        engine._wait(wait, stop, probe)
+
+
+def _server_answers(engine: SyncEngine) -> Callable[[], bool] | None:
+    """A cheap check that the server is reachable again (``GET /health``), for ``watch``."""
+    try:
+        url = _who(engine.store).server_url
+    except DomainError:
+        return None
+
+    def probe() -> bool:
+        try:
+            with client_for(engine, url, None, None) as client:
+                client.retries = 0
+                client.request("GET", "/health", retry=False)
+            return True
+        except DomainError:
+            return False
+
+    return probe

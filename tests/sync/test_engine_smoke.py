@@ -116,3 +116,35 @@ def test_watch_keeps_syncing_until_stopped(server, world, tmp_path) -> None:
         assert sum(r.pushed for r in reports) == 3 and pending(desk) == 0
     finally:
         desk.close()
+
+
+def test_watch_runs_at_once_when_woken_or_when_the_network_returns(server, world, tmp_path):
+    import threading
+    import time
+
+    from hom_desktop.sync.api import SyncOptions
+    from tests.server.harness import free_port
+    from tests.sync.helpers import set_server_url
+
+    options = SyncOptions(
+        timeout_s=5, retries=0, backoff_s=30, backoff_max_s=60, watch_interval_s=120
+    )
+    desk = enrol_desk(server, tmp_path / "wake", site="DEP02", options=options)
+    reports = []
+    try:
+        set_server_url(desk, f"http://127.0.0.1:{free_port()}")  # the network is down
+
+        def seen(report) -> None:
+            reports.append(report)
+            if len(reports) == 1:  # it comes back while the engine backs off (60 s or more)
+                set_server_url(desk, server.url)
+            if len(reports) == 2:  # after a success it would wait 120 s; "Sync now" is pressed
+                threading.Timer(0.5, desk.engine.wake).start()
+
+        start = time.monotonic()
+        desk.engine.watch(stop=lambda: len(reports) >= 3, on_report=seen)
+        assert [bool(r.error) for r in reports] == [True, False, False]
+        assert not reports[0].online and reports[1].online
+        assert time.monotonic() - start < 30
+    finally:
+        desk.close()
