@@ -75,7 +75,9 @@ def test_restored_from_yesterdays_backup_and_synced_again(server, world, deploym
         assert pending(desk) == 4
         assert len(ledger_ids(desk.store)) < len(before)  # the day's work is not here...
         report = desk.sync()
-        assert report.ok, report.summary()
+        # (On PostgreSQL the pull-back may wait for the feed's watermark; until it arrives the
+        # sanity check rightly says this store lacks rows the server has.)
+        assert not report.error, report.summary()
         assert report.duplicates == 4 and report.pushed == 0  # the server had them
         sync_until(desk, lambda: ledger_ids(desk.store) >= before)
         assert ledger_ids(desk.store) == before  # ... until the pull brings it back
