@@ -197,6 +197,9 @@ def run(
         error = refusal_text(exc)
     except DomainError as exc:
         error = exc.message
+    except Exception as exc:  # a bug or a garbled answer: reported, never a dead worker
+        log.exception("sync failed unexpectedly")
+        error = f"unexpected {type(exc).__name__}: {str(exc)[:300]} (details in the log)"
     finished = utcnow()
     report = SyncReport(
         ok=not error and not stopped and (sanity is None or sanity.ok),
