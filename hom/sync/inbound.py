@@ -35,7 +35,7 @@ from hom.crud import site as site_crud
 from hom.crud import sync_state as state_crud
 from hom.schemas.inventory import LedgerEntrySync
 from hom.schemas.sync import FeedItem, Operation
-from hom.sync import apply
+from hom.sync import apply, ownership
 from hom.sync import entities as E
 from hom.sync.identity import NUMBER_BLOCK
 
@@ -84,8 +84,15 @@ def apply_page(
     *,
     installation_id: uuid.UUID,
     at: datetime,
+    own_site_id: uuid.UUID | None = None,
 ) -> PageOutcome:
-    """Apply one pulled page (the caller's transaction also stores the cursor)."""
+    """Apply one pulled page (the caller's transaction also stores the cursor).
+
+    ``own_site_id`` is the site this store writes for (None: a manager's store). A site's store
+    holds the whole history of its own locations only; entries of another site's location that
+    reach it (a primary order's DISPATCH entries, for the buyer's goods receipt) are kept as
+    references: in the ledger, without a balance here (a partial history has no true balance).
+    """
     out = PageOutcome()
     echoes = state_crud.own_items_present(
         session,
@@ -111,7 +118,7 @@ def apply_page(
             ledger.append(item)
             continue
         _apply_row(session, item, out)
-    _apply_ledger(session, ledger, out, at)
+    _apply_ledger(session, ledger, out, at, kept_sites(session, own_site_id))
     return out
 
 
@@ -191,9 +198,35 @@ def _different_same_version(session: Session, item: FeedItem, snapshot) -> str |
     return None
 
 
-def _apply_ledger(session: Session, items: list[FeedItem], out: PageOutcome, at) -> None:
+def kept_sites(session: Session, own_site_id: uuid.UUID | None) -> set[uuid.UUID] | None:
+    """The sites whose locations' balances this (enrolled) store keeps (None: every site)."""
+    site = site_crud.get_site(session, own_site_id) if own_site_id is not None else None
+    return ownership.balances_kept(
+        enrolled=True, site_id=own_site_id, site_kind=site.kind if site else None
+    )
+
+
+def _apply_ledger(
+    session: Session, items: list[FeedItem], out: PageOutcome, at, kept: set[uuid.UUID] | None
+) -> None:
     if not items:
         return
+    if kept is not None:
+        locations = site_crud.get_locations(
+            session, {uuid.UUID(str(i.payload.get("location_id"))) for i in items}
+        )
+        foreign = [
+            i
+            for i in items
+            if (loc := locations.get(uuid.UUID(str(i.payload.get("location_id"))))) is not None
+            and loc.site_id not in kept
+        ]
+        if foreign:
+            _keep_references(session, foreign, out)
+            ids = {id(i) for i in foreign}
+            items = [i for i in items if id(i) not in ids]
+            if not items:
+                return
     parsed: list[tuple[FeedItem, Any]] = []
     try:  # a page's entries validated in one call; one by one only when one is refused
         entries = _LEDGER_LIST.validate_python([item.payload for item in items])
@@ -230,6 +263,27 @@ def _apply_ledger(session: Session, items: list[FeedItem], out: PageOutcome, at)
                 )
             else:
                 out.skipped += 1
+
+
+def _keep_references(session: Session, items: list[FeedItem], out: PageOutcome) -> None:
+    """Another site's entries, kept in the ledger as they were posted there (their
+    ``balance_after`` is that site's), moving no balance here."""
+    entries: list[Any] = []
+    for item in items:
+        try:
+            entries.append(apply.parse_ledger(item.payload))
+        except DomainError as exc:
+            out.conflicts.append(_describe(item, exc.message))
+    present = inventory_crud.ledger_ids_present(session, (e.id for e in entries))
+    rows, seen = [], set()
+    for entry in entries:
+        if entry.id in present or entry.id in seen:
+            out.skipped += 1
+            continue
+        seen.add(entry.id)
+        rows.append(entry.model_dump())
+    inventory_crud.insert_ledger_rows(session, rows)
+    out.applied += len(rows)
 
 
 _NUMBER = re.compile(r"^(?P<site>.+)-(?P<type>[A-Z]+)-(?P<year>\d{4})-(?P<n>\d+)$")

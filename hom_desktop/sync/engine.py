@@ -180,7 +180,15 @@ def run(
             progress(SyncProgress(Phase.CONNECT, 1, 1, "connected"))
             stopped = push(engine, client, who, tally, progress, is_cancelled)
             if not stopped:
-                stopped = pull(engine, client, who.installation_id, tally, progress, is_cancelled)
+                stopped = pull(
+                    engine,
+                    client,
+                    who.installation_id,
+                    tally,
+                    progress,
+                    is_cancelled,
+                    own_site_id=who.site_id,
+                )
             if not stopped:
                 tally.delivered_orders = deliver_received(store)
                 progress(SyncProgress(Phase.CHECK, 0, 1, "comparing counts with the server"))
@@ -486,6 +494,8 @@ def pull(
     tally: _Tally,
     progress: Callable[[SyncProgress], None],
     cancelled: Callable[[], bool],
+    *,
+    own_site_id: uuid.UUID | None,
 ) -> bool:
     """Pull pages from the stored cursor, each applied with its cursor in one transaction;
     True when cancelled. The next page is fetched on a helper thread while this one applies."""
@@ -513,7 +523,11 @@ def pull(
             now = utcnow()
             with store.transaction() as session:
                 outcome = inbound.apply_page(
-                    session, page.items, installation_id=installation_id, at=now
+                    session,
+                    page.items,
+                    installation_id=installation_id,
+                    at=now,
+                    own_site_id=own_site_id,
                 )
                 state = state_crud.get_or_add(session, installation_id)
                 state.pull_cursor = page.next_cursor

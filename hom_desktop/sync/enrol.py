@@ -100,7 +100,13 @@ def enrol(
         with client_for(engine, url, enrolment.credential, None) as client:
             handshake(client)  # versions first: nothing is pulled into an incompatible store
             pull(
-                engine, client, installation_id, tally, progress or (lambda _p: None), lambda: False
+                engine,
+                client,
+                installation_id,
+                tally,
+                progress or (lambda _p: None),
+                lambda: False,
+                own_site_id=enrolment.site_id,
             )
     except (ServerRefused, Unreachable) as exc:
         message = refusal_text(exc) if isinstance(exc, ServerRefused) else exc.message

@@ -339,7 +339,7 @@ def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplic
         elif outcome is apply.ALREADY_APPLIED:  # here already, under an earlier identity
             duplicate(item)
         else:
-            accept(item, feed.Placed(site_id=site_id))
+            accept(item, feed.place_ledger(session, site_id, item.payload))
 
 
 def _is_head_office(session: Session, device: Device) -> bool:
