@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hom.crud import sync_state as state_crud
-from hom.sync import apply
 from hom.sync import entities as E
 
 #: Roles are each store's own seeded rows (matched by name), so they are not counted.
@@ -16,13 +15,10 @@ CHECKED: tuple[str, ...] = tuple(e for e in E.SYNC_SCHEMAS if e != E.ROLES)
 
 
 def _table(entity: str):
-    if entity == E.LEDGER:
-        from hom.models.inventory import StockLedgerEntry
+    """An entity's table: every synced entity is named after its table (``hom.sync.entities``)."""
+    from hom.models.base import Base
 
-        return StockLedgerEntry.__table__
-    if entity in apply.ORDER_MODELS:
-        return apply.ORDER_MODELS[entity][0].__table__
-    return apply.ROW_MODELS[entity].__table__
+    return Base.metadata.tables[entity]
 
 
 def local_counts(session: Session) -> dict[str, int]:

@@ -53,6 +53,7 @@ APPLY_ORDER: tuple[str, ...] = (
     E.PRIMARY_ORDERS,
     E.SECONDARY_ORDERS,
     E.TERTIARY_ORDERS,
+    E.GOODS_RECEIPTS,  # after the order it receives
     E.LEDGER,
 )
 _RANK = {entity: index for index, entity in enumerate(APPLY_ORDER)}
