@@ -143,6 +143,14 @@ def authenticate(session: Session, *, credential: str) -> Device:
     return device
 
 
+def current(session: Session, *, device_id: uuid.UUID) -> Device:
+    """The device's row as stored now (an authenticated device was found, so it exists)."""
+    device = devices_crud.get(session, device_id)
+    if device is None:
+        raise AuthenticationFailed("the device credential is not valid", field="authorization")
+    return device
+
+
 def revoke(session: Session, *, ctx: ActorContext, device_id: uuid.UUID) -> Device:
     require(ctx, ENROL_PERMISSION)
     device = devices_crud.get(session, device_id) or devices_crud.get_by_installation(

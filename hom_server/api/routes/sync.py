@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from hom.schemas.sync import (
     MAX_PULL_LIMIT,
@@ -17,10 +18,20 @@ from hom.schemas.sync import (
 )
 from hom_server.api.deps import CurrentDevice, ReadSession, SettingsDep, WriteSession
 from hom_server.api.errors import COMMON_RESPONSES, ErrorBody
+from hom_server.models import Device
 from hom_server.services import check as check_service
+from hom_server.services import devices as devices_service
 from hom_server.services import sync as sync_service
 
 router = APIRouter(prefix="/sync", tags=["sync"], responses=COMMON_RESPONSES)
+
+
+def _current(session: Session, device: Device) -> Device:
+    """The device's row in this transaction, as stored now. Not ``merge``: merging the copy read
+    at authentication writes its stale columns back at the first autoflush, i.e. before the push
+    locks its applied-seq row, so two pushes of one installation could take the two rows in
+    opposite orders and deadlock on PostgreSQL."""
+    return devices_service.current(session, device_id=device.id)
 
 
 @router.post("/handshake", response_model=HandshakeAnswer)
@@ -29,7 +40,7 @@ def handshake(
 ) -> HandshakeAnswer:
     """Versions first: an incompatible client is told who must update to what, and pushes
     nothing."""
-    device = session.merge(device)
+    device = _current(session, device)
     return sync_service.handshake(session, device=device, hello=hello, settings=settings)
 
 
@@ -40,7 +51,7 @@ def handshake(
 )
 def push(request: PushRequest, device: CurrentDevice, session: WriteSession) -> PushAnswer:
     """Apply a batch of one (installation, epoch)'s change log, exactly once and in order."""
-    device = session.merge(device)
+    device = _current(session, device)
     return sync_service.push(session, device=device, request=request)
 
 
@@ -60,7 +71,7 @@ def register_epoch(
     registration: EpochRegistration, device: CurrentDevice, session: WriteSession
 ) -> EpochRegistered:
     """A restored or copied store registers its new epoch before it pushes from it."""
-    device = session.merge(device)
+    device = _current(session, device)
     return check_service.register_epoch(session, device=device, registration=registration)
 
 
