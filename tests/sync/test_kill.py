@@ -27,7 +27,7 @@ def _kill_series(server, world, deployment, tmp_path, rounds: int) -> None:
     command = [sys.executable, "-m", "hom_desktop", "sync", "--data-dir", str(path)]
     command += ["--batch-size", "25"]
     killed_with_work_left = 0
-    for round_no in range(rounds):
+    for _ in range(rounds):
         process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ)
         )
