@@ -274,19 +274,21 @@ def ledger_for_batch(session: Session, *, batch_id: uuid.UUID) -> list[StockLedg
 
 
 def balance_mismatches(
-    session: Session,
+    session: Session, *, location_ids: Sequence[uuid.UUID] | None = None
 ) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int, int]]:
-    """(location, product, batch, balance, ledger sum) wherever the two disagree.
+    """(location, product, batch, balance, ledger sum) wherever the two disagree (at
+    ``location_ids`` only, when given).
 
     One pass over each table, joined in SQL (a full outer join written as two left joins so it
     runs on SQLite as well as PostgreSQL).
     """
     e, b = StockLedgerEntry, StockBalance
-    sums = (
-        select(e.location_id, e.product_id, e.batch_id, func.sum(e.quantity).label("total"))
-        .group_by(e.location_id, e.product_id, e.batch_id)
-        .subquery()
-    )
+    sums_stmt = select(
+        e.location_id, e.product_id, e.batch_id, func.sum(e.quantity).label("total")
+    ).group_by(e.location_id, e.product_id, e.batch_id)
+    if location_ids is not None:
+        sums_stmt = sums_stmt.where(e.location_id.in_(list(location_ids)))
+    sums = sums_stmt.subquery()
     same_key = and_(
         sums.c.location_id == b.location_id,
         sums.c.product_id == b.product_id,
@@ -308,6 +310,8 @@ def balance_mismatches(
         .select_from(b.__table__.outerjoin(sums, same_key))
         .where(sums.c.total.is_(None), b.quantity != 0)
     )
+    if location_ids is not None:
+        from_balances = from_balances.where(b.location_id.in_(list(location_ids)))
     rows = list(session.execute(from_ledger)) + list(session.execute(from_balances))
     return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
 
@@ -324,7 +328,9 @@ class ChainBreak:
     recorded_before: int  # balance_after - quantity of this entry
 
 
-def balance_chain_breaks(session: Session, *, limit: int = 1000) -> list[ChainBreak]:
+def balance_chain_breaks(
+    session: Session, *, limit: int = 1000, location_ids: Sequence[uuid.UUID] | None = None
+) -> list[ChainBreak]:
     """Entries, in posting order per (location, product, batch), whose ``balance_after`` minus
     their quantity differs from the previous entry's ``balance_after``. One window-function pass
     (SQLite 3.25+ and PostgreSQL); two concurrent posts that both wrote 15 from 20 show here even
@@ -333,7 +339,7 @@ def balance_chain_breaks(session: Session, *, limit: int = 1000) -> list[ChainBr
     previous = func.lag(e.balance_after).over(
         partition_by=(e.location_id, e.product_id, e.batch_id), order_by=(e.created_at, e.id)
     )
-    chain = select(
+    chain_stmt = select(
         e.id,
         e.location_id,
         e.product_id,
@@ -341,7 +347,10 @@ def balance_chain_breaks(session: Session, *, limit: int = 1000) -> list[ChainBr
         e.quantity,
         e.balance_after,
         func.coalesce(previous, 0).label("expected"),
-    ).subquery()
+    )
+    if location_ids is not None:
+        chain_stmt = chain_stmt.where(e.location_id.in_(list(location_ids)))
+    chain = chain_stmt.subquery()
     before = chain.c.balance_after - chain.c.quantity
     stmt = (
         select(
@@ -431,3 +440,13 @@ def write_balances(
     ]
     add_to_balances(session, updates)
     insert_balances(session, inserts)
+
+
+def ledger_rows_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The stored ledger rows of ``ids`` (column mappings), to compare with a pulled copy."""
+    table = StockLedgerEntry.__table__
+    found: dict[uuid.UUID, Any] = {}
+    for chunk in _chunks(list(set(ids))):
+        for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            found[row["id"]] = row
+    return found

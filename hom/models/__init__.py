@@ -14,6 +14,7 @@ from hom.models.sales_secondary import SecondaryOrder, SecondaryOrderLine
 from hom.models.sales_tertiary import TertiaryOrder, TertiaryOrderLine
 from hom.models.site import Site, StockLocation
 from hom.models.store import DocumentSequence, Installation
+from hom.models.sync_state import SyncState
 from hom.models.user import (
     Permission,
     Role,
@@ -47,6 +48,7 @@ __all__ = [
     "StockLedgerEntry",
     "StockLocation",
     "SyncEpoch",
+    "SyncState",
     "TertiaryOrder",
     "TertiaryOrderLine",
     "User",

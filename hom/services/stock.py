@@ -32,7 +32,7 @@ from hom.schemas.inventory import ReceiptCreate, StockCountCreate, TransferCreat
 from hom.services import audit
 from hom.services.context import ActorContext
 from hom.services.permissions import require
-from hom.sync import changelog, entities
+from hom.sync import changelog, entities, ownership
 
 LEDGER_ENTITY = entities.LEDGER
 
@@ -393,9 +393,19 @@ class VerifyReport:
 
 def verify(session: Session) -> VerifyReport:
     """Prove balance == sum(ledger) for every location, product and batch, none negative, and
-    each entry's ``balance_after`` continuing from the one before it."""
+    each entry's ``balance_after`` continuing from the one before it: at every location whose
+    whole history this store holds (an enrolled site's store also holds references of other
+    sites' entries, a primary order's dispatch, which move no balance here)."""
     n_ledger, n_bal = inventory_crud.counts(session)
-    mismatches = inventory_crud.balance_mismatches(session)
+    found = site_crud.get_installation(session)
+    site = site_crud.get_site(session, found.site_id) if found and found.site_id else None
+    kept = ownership.balances_kept(
+        enrolled=found is not None and found.enrolled_at is not None,
+        site_id=found.site_id if found else None,
+        site_kind=site.kind if site else None,
+    )
+    locations = None if kept is None else site_crud.location_ids_of_sites(session, kept)
+    mismatches = inventory_crud.balance_mismatches(session, location_ids=locations)
     negatives = inventory_crud.negative_balance_count(session)
-    breaks = inventory_crud.balance_chain_breaks(session)
+    breaks = inventory_crud.balance_chain_breaks(session, location_ids=locations)
     return VerifyReport(n_ledger, n_bal, mismatches, negatives, breaks)

@@ -73,6 +73,21 @@ def is_head_office(*, enrolled: bool, site_kind: SiteKind | str | None) -> bool:
     return not enrolled or (site_kind is not None and SiteKind(site_kind) == SiteKind.HEAD_OFFICE)
 
 
+def balances_kept(
+    *, enrolled: bool, site_id: uuid.UUID | None, site_kind: SiteKind | str | None
+) -> set[uuid.UUID] | None:
+    """The sites whose locations have their whole history, hence true balances, in a store
+    (None: every site). A store not enrolled holds everything it has; the head office's and a
+    manager's (no site) store pull every site they see in full; any other enrolled store holds
+    its own site's history, and only references of other sites' entries (a primary order's
+    dispatch, for its goods receipt)."""
+    if not enrolled or site_id is None:
+        return None
+    if site_kind is not None and SiteKind(site_kind) == SiteKind.HEAD_OFFICE:
+        return None
+    return {site_id}
+
+
 def writer_of(
     entity: str,
     payload: Mapping[str, Any],

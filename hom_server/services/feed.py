@@ -59,6 +59,8 @@ def place(session: Session, entity: str, payload: Mapping[str, Any]) -> Placed:
     writer = writer_of(session, entity, payload)
     if writer == ownership.Writer.HEAD_OFFICE:
         return Placed(site_id=None, master=True)
+    if entity == E.LEDGER:
+        return place_ledger(session, writer, payload)
     to_site = None
     if entity == E.PRIMARY_ORDERS and payload.get("buyer_location_id"):
         to_site = _site_of_location(session)(uuid.UUID(str(payload["buyer_location_id"])))
@@ -67,6 +69,21 @@ def place(session: Session, entity: str, payload: Mapping[str, Any]) -> Placed:
         order = orders_crud.get_order(session, PrimaryOrder, uuid.UUID(str(payload["order_id"])))
         to_site = order.site_id if order is not None else None
     return Placed(site_id=writer, to_site_id=to_site)
+
+
+def place_ledger(session: Session, site_id: uuid.UUID, payload: Mapping[str, Any]) -> Placed:
+    """A ledger entry belongs to its location's site; a primary order's DISPATCH entries also go
+    to the order's buyer, whose goods receipt is made from them."""
+    to_site = None
+    if payload.get("voucher_type") == "dispatch" and payload.get("voucher_id"):
+        from hom.crud import orders as orders_crud
+        from hom.models.sales_primary import PrimaryOrder
+
+        order = orders_crud.get_order(session, PrimaryOrder, uuid.UUID(str(payload["voucher_id"])))
+        if order is not None and order.buyer_location_id is not None:
+            buyer = _site_of_location(session)(order.buyer_location_id)
+            to_site = buyer if buyer != site_id else None
+    return Placed(site_id=site_id, to_site_id=to_site)
 
 
 def feed_row(
