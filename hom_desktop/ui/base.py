@@ -85,6 +85,8 @@ class AppSession(QObject):
         self.settings = settings
         self.ctx = ctx
         self.who = who
+        self.sync_worker: QObject | None = None
+        """The session's background sync (``sync_worker.for_session``), made on first use."""
 
     def can(self, permission: str) -> bool:
         return self.ctx.can(permission)

@@ -1,0 +1,182 @@
+"""The sync view (the exceptions console), the background sync worker and the status bar.
+
+Real stores, real widgets; rejected items are made through the change log's crud, the way the
+engine records a server's refusal.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+
+from hom.core.errors import PermissionDenied
+from hom.crud import outbox as outbox_crud
+from hom.crud import sync_state as state_crud
+from hom.services import sync_console
+from hom_desktop.ui.app import app_settings
+from hom_desktop.ui.main_window import MainWindow
+from hom_desktop.ui.sync_view import SyncView, age_text
+from hom_desktop.ui.sync_worker import NOT_ENROLLED
+from tests.ui.conftest import drain, make_session
+from tests.ui.helpers import stocked_products
+from tests.utils.builders import context_with
+
+REASON = "the price is below the head office's floor for this product"
+
+
+def _pending_keys(kit) -> list[tuple]:
+    with kit.store.reader() as s:
+        rows = outbox_crud.pending(s, limit=1000)
+        return [(r.installation_id, r.epoch, r.seq, r.entity) for r in rows]
+
+
+def reject(kit, entity: str, reason: str = REASON, count: int = 2) -> list[tuple]:
+    """Record the server's refusal of the first ``count`` pending items of ``entity``."""
+    keys = [k for k in _pending_keys(kit) if k[3] == entity][:count]
+    with kit.session() as s:
+        for installation_id, epoch, seq, _entity in keys:
+            outbox_crud.set_status(
+                s,
+                installation_id=installation_id,
+                epoch=epoch,
+                seqs=[seq],
+                status=outbox_crud.REJECTED,
+                error=reason,
+            )
+    return [k[:3] for k in keys]
+
+
+def _view(qtbot, app_session) -> SyncView:
+    view = SyncView(app_session)
+    qtbot.addWidget(view)
+    view.resize(1280, 760)
+    view.show()
+    return view
+
+
+def _texts(view: SyncView, column: str) -> list[str]:
+    n = [c.title for c in view.model.columns].index(column)
+    return [view.model.index(r, n).data() for r in range(view.model.rowCount())]
+
+
+def test_view_lists_pending_and_rejected_items_with_reasons(qtbot, qtmodeltester, kit, app_session):
+    stocked_products(kit, [5, 6, 7])
+    rejected = reject(kit, "stock_ledger")
+    with kit.store.reader() as s:
+        status = sync_console.status(s)
+    assert status.rejected == 2 and status.pending > 0
+    view = _view(qtbot, app_session)
+    qtmodeltester.check(view.model)
+    assert view.model.rowCount() == status.pending + status.rejected
+    statuses = _texts(view, "Status")
+    assert statuses[:2] == ["Rejected", "Rejected"]  # refusals first, for a person to act on
+    assert set(statuses[2:]) == {"Pending"}
+    assert _texts(view, "Reason")[:2] == [REASON, REASON]
+    assert [view.model.row(i).key for i in range(2)] == rejected
+    assert _texts(view, "Entity")[0] == "Stock entry (new)"
+    documents = dict(zip(_texts(view, "Entity"), _texts(view, "Document"), strict=False))
+    assert _texts(view, "Document")[:2] == ["receipt (+5)", "receipt (+6)"]  # voucher, quantity
+    assert documents["Site (new)"] == "DEP01 — DEP01 site"  # code and name
+    assert documents["User (new)"] == "admin"
+    assert view.counts.text() == f"2 items rejected, {status.pending} pending"
+    assert view.facts["enrolment"].text() == NOT_ENROLLED
+    assert view.facts["last_success"].text() == "never"
+    assert not view.sync_action.isEnabled()  # nothing to sync with
+    assert not view.empty_hint.isVisible()
+
+
+def test_resend_puts_rejected_items_back_in_the_queue(qtbot, kit, app_session):
+    stocked_products(kit, [5, 6])
+    rejected = reject(kit, "stock_ledger")
+    before = app_session.read(sync_console.status)
+    view = _view(qtbot, app_session)
+    assert not view.resend_action.isEnabled()  # nothing selected yet
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert view.resend_action.isEnabled()
+    made = view.resend_selected()
+    assert made is not None and len(made) == 2
+    after = app_session.read(sync_console.status)
+    assert after.rejected == 0
+    assert after.pending == before.pending + 2
+    with kit.store.reader() as s:
+        old = state_crud.get_items(s, rejected)
+        new = state_crud.get_items(s, made)
+    assert {r.status for r in old} == {"resent"}  # kept for the record, never pushed again
+    assert {r.status for r in new} == {"pending"}
+    assert all(n.seq > o.seq for n, o in zip(new, old, strict=True))
+    assert "Queued 2 items again" in view.banner.text()
+    assert _texts(view, "Status").count("Rejected") == 0  # the view re-read its rows
+    assert view.counts.text() == f"0 items rejected, {after.pending} pending"
+
+
+def test_resend_of_a_pending_item_is_refused_by_the_service(kit):
+    stocked_products(kit, [5])
+    keys = [k[:3] for k in _pending_keys(kit)][:1]
+    with pytest.raises(Exception, match="only rejected items can be resent"), kit.session() as s:
+        sync_console.resend(s, ctx=kit.ctx, keys=keys)
+
+
+def test_without_sync_run_the_service_refuses_and_the_view_is_hidden(qtbot, kit, prompt_log):
+    stocked_products(kit, [5])
+    rejected = reject(kit, "stock_ledger", count=1)
+    factory = context_with(kit.ctx, "stock.view", "production.post", username="factory")
+    with kit.store.reader() as s, pytest.raises(PermissionDenied, match=r"sync\.run"):
+        sync_console.list_exceptions(s, ctx=factory)
+    with pytest.raises(PermissionDenied, match=r"sync\.run"), kit.session() as s:
+        sync_console.resend(s, ctx=factory, keys=rejected)
+    session = make_session(kit, factory)
+    window = MainWindow(session, app_settings())
+    qtbot.addWidget(window)
+    assert "sync" not in [v.key for v in window.view_types]
+    assert not window.sync_now_action.isEnabled()
+    window.sync.sync_now()  # the shortcut's slot, reached another way: still refused
+    assert window.sync.runs == 0
+    assert "sync.run" in window.status.message.text()
+    # ...yet the status bar tells everyone where the store stands.
+    assert window.status.rejected.text() == "1 rejected"
+    window.close()
+    drain()
+
+
+def test_status_bar_shows_pending_rejected_and_the_last_error(qtbot, kit, app_session):
+    stocked_products(kit, [5, 6])
+    reject(kit, "stock_ledger", count=1)
+    with kit.session() as s:
+        installation_id = outbox_crud.current_identity(s)[0]
+        state = state_crud.get_or_add(s, installation_id)
+        state.last_error = "the server did not answer within 30 s"
+        state.online = False
+    window = MainWindow(app_session, app_settings())
+    qtbot.addWidget(window)
+    window.show()
+    bar = window.status
+    status = app_session.read(sync_console.status)
+    assert bar.pending.text() == f"{status.pending} waiting to sync"
+    assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
+    assert bar.error.text() == "Sync error: the server did not answer within 30 s"
+    assert bar.error.isVisible()
+    assert bar.connection.text() == NOT_ENROLLED  # the store works alone: it never tries
+    assert bar.last_sync.text() == "Last sync: never"
+    assert not window.sync.timer.isActive()
+    window.sync.sync_now()
+    assert window.sync.runs == 0
+    assert bar.message.text() == f"{NOT_ENROLLED}: there is no server to sync with."
+    stocked_products(kit, [7])
+    app_session.notify("stock")  # a write anywhere refreshes the counts
+    assert bar.pending.text() == f"{status.pending + 1} waiting to sync"  # its stock entry
+    window.close()
+    drain()
+
+
+def test_ages_read_as_a_person_says_them():
+    from datetime import timedelta
+
+    assert age_text(timedelta(seconds=45)) == "45 s"
+    assert age_text(timedelta(minutes=12, seconds=3)) == "12 min"
+    assert age_text(timedelta(hours=3, minutes=5)) == "3 h 5 min"
+    assert age_text(timedelta(days=2, hours=4)) == "2 d 4 h"
+    assert age_text(timedelta(days=120)) == "120 d"
