@@ -528,6 +528,92 @@ def cmd_inspect(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 # --- parser -------------------------------------------------------------------------------
 
 
+def cmd_enrol(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom.sync import identity
+    from hom_desktop.sync.api import SyncEngine
+    from hom_desktop.sync.enrol import enrol
+
+    settings = _settings(args)
+    if settings.store_path.exists():
+        store = _open(args)
+        try:
+            with store.reader() as session:
+                identity.ensure_can_enrol(session)  # a demo store says so first
+        finally:
+            store.close()
+        raise CliError(
+            f"enrol works on an empty data folder: {settings.store_path} already holds a store "
+            "(choose another --data-dir)"
+        )
+    with _new_store(args) as store:
+        result = enrol(SyncEngine(store), url=args.url, code=args.code, name=args.name or "")
+    where = f"site {result.site_code}" if result.site_code else "a manager's read-only store"
+    out.write(f"enrolled {settings.store_path} as {where} (device {result.device_id})\n")
+    out.write(f"note: {result.credential_note}\n")
+    out.write(result.report.summary() + "\n")
+    return 0 if result.report.ok else EXIT_FAILED
+
+
+def cmd_sync(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from hom_desktop.sync.api import SyncEngine, SyncOptions, read_status
+
+    store = _open(args)
+    try:
+        if args.status:
+            with store.reader() as session:
+                status = read_status(session)
+            _print_sync_status(status, out)
+            return 0
+        options = SyncOptions(timeout_s=args.timeout)
+        if args.interval is not None:
+            options = SyncOptions(timeout_s=args.timeout, watch_interval_s=args.interval)
+        engine = SyncEngine(store, options=options)
+        if args.watch:
+
+            def show(report) -> None:
+                out.write(f"{report.finished_at:%Y-%m-%d %H:%M:%S} UTC {report.summary()}\n")
+                out.flush()
+
+            try:
+                engine.watch(stop=lambda: False, on_report=show)
+            except KeyboardInterrupt:
+                out.write("stopped\n")
+            return 0
+        report = engine.run_once()
+    finally:
+        store.close()
+    for conflict in report.conflicts[:20]:
+        out.write(f"not applied: {text.for_terminal(conflict)}\n")
+    if report.error:
+        print(f"error: {text.for_terminal(report.summary())}", file=sys.stderr)
+        return EXIT_FAILED
+    out.write(report.summary() + "\n")
+    if report.check is not None and not report.check.ok:
+        print(f"error: sanity check: {report.check.summary()}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _print_sync_status(status, out: TextIO) -> None:
+    def when(at) -> str:
+        return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "never"
+
+    online = {None: "not tried yet", True: "online", False: "offline"}[status.online]
+    rows = [
+        ("server", status.server_url or "(not enrolled)"),
+        ("state", online + (", syncing now" if status.running else "")),
+        ("pending", status.pending),
+        ("rejected", status.rejected),
+        ("last success", when(status.last_success_at)),
+        ("last attempt", when(status.last_attempt_at)),
+        ("last error", status.last_error or "none"),
+        ("last check", status.check_summary or "none yet"),
+        ("credential", status.credential_backend or "none"),
+    ]
+    for label, value in rows:
+        out.write(f"{label:<13} {text.for_terminal(str(value))}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -636,6 +722,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     add("inspect", cmd_inspect, "list the store's tables and row counts")
+
+    p = add("enrol", cmd_enrol, "create this store from a server with an enrolment code")
+    p.add_argument("url", help="the server's address, e.g. https://hom.example.com")
+    p.add_argument("code", help="the one-time enrolment code from the head office")
+    p.add_argument("--name", help="this installation's name (default: the computer's name)")
+
+    p = add("sync", cmd_sync, "push this store's changes to its server and pull what is new")
+    p.add_argument("--watch", action="store_true", help="keep syncing until interrupted")
+    p.add_argument("--status", action="store_true", help="show where sync stands, and exit")
+    p.add_argument(
+        "--interval", type=_whole_number, default=None, help="--watch: seconds between syncs"
+    )
+    p.add_argument(
+        "--timeout", type=_whole_number, default=30, help="seconds per request (default 30)"
+    )
     return parser
 
 

@@ -8,10 +8,12 @@ processes serve one PostgreSQL.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hom_server import __version__
@@ -67,6 +69,21 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        headers = list(scope.get("headers") or [])
+        if dict(headers).get(b"content-encoding", b"").lower() == b"gzip":
+            body = self._gunzip(body)
+            if body is None:
+                await self._refuse(send)
+                return
+            if body is False:
+                response = errors._plain(400, "bad_body", "the gzip request body is damaged")
+                await response({"type": "http"}, _no_receive, send)
+                return
+            headers = [
+                (k, v) for k, v in headers if k not in (b"content-encoding", b"content-length")
+            ]
+            headers.append((b"content-length", str(len(body)).encode()))
+            scope = {**scope, "headers": headers}
         sent = False
 
         async def replay() -> Message:
@@ -77,6 +94,19 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _gunzip(self, body: bytes) -> bytes | bool | None:
+        """A gzip body inflated, bounded by the limit (None: too large; False: damaged)."""
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(body, self.limit + 1)
+        except zlib.error:
+            return False
+        if len(out) > self.limit or inflater.unconsumed_tail:
+            return None
+        if not inflater.eof:
+            return False
+        return out
 
     async def _refuse(self, send: Send) -> None:
         response = errors._plain(
@@ -125,6 +155,8 @@ def create_app(settings: ServerSettings | None = None, db: ServerDatabase | None
     app.state.db = db
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Pulled pages are large JSON: compressed when the client accepts it (httpx does).
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     for module in (
         health,
         auth,

@@ -424,3 +424,13 @@ def write_balances(
     ]
     add_to_balances(session, updates)
     insert_balances(session, inserts)
+
+
+def ledger_rows_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The stored ledger rows of ``ids`` (column mappings), to compare with a pulled copy."""
+    table = StockLedgerEntry.__table__
+    found: dict[uuid.UUID, Any] = {}
+    for chunk in _chunks(list(set(ids))):
+        for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            found[row["id"]] = row
+    return found

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from hom.crud.outbox import PENDING, REJECTED
+from hom.crud.outbox import ACKNOWLEDGED, PENDING, REJECTED
 from hom.models.outbox import OutboxEntry
 from hom.models.sync_state import SyncState
 
@@ -163,3 +163,68 @@ def mark_resent(session: Session, keys: Sequence[ItemKey]) -> None:
             .values(status=RESENT)
             .execution_options(synchronize_session=False)
         )
+
+
+def own_items_present(
+    session: Session, *, installation_id: uuid.UUID, keys: Sequence[tuple[int | None, int | None]]
+) -> set[tuple[int, int]]:
+    """Of ``keys`` = (epoch, seq) of this installation, those whose change-log row is here."""
+    wanted = sorted({(e, s) for e, s in keys if e is not None and s is not None})
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(wanted), 300):
+        chunk = wanted[start : start + 300]
+        stmt = select(OutboxEntry.epoch, OutboxEntry.seq).where(
+            OutboxEntry.installation_id == installation_id,
+            tuple_(OutboxEntry.epoch, OutboxEntry.seq).in_(chunk),
+        )
+        found.update((e, s) for e, s in session.execute(stmt))
+    return found
+
+
+def count_rows(session: Session, table) -> int:
+    return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def count_unaccepted_inserts(session: Session, *, entity: str) -> int:
+    """Rows of ``entity`` whose insert is pending or rejected here and never acknowledged."""
+    acknowledged = select(OutboxEntry.entity_id).where(
+        OutboxEntry.entity == entity, OutboxEntry.status == ACKNOWLEDGED
+    )
+    stmt = select(func.count(func.distinct(OutboxEntry.entity_id))).where(
+        OutboxEntry.entity == entity,
+        OutboxEntry.operation == "insert",
+        OutboxEntry.status.in_([PENDING, REJECTED]),
+        OutboxEntry.entity_id.not_in(acknowledged),
+    )
+    return session.scalar(stmt) or 0
+
+
+def reset_to_pending(
+    session: Session, *, installation_id: uuid.UUID, epoch: int, from_seq: int, below_seq: int
+) -> int:
+    """Rows ``from_seq`` .. ``below_seq - 1`` of an epoch back to pending (the server lost
+    them: it was restored from an older backup); how many were here to send again."""
+    result = session.execute(
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.installation_id == installation_id,
+            OutboxEntry.epoch == epoch,
+            OutboxEntry.seq >= from_seq,
+            OutboxEntry.seq < below_seq,
+        )
+        .values(status=PENDING, acknowledged_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def order_numbers_of_site(session: Session, *, site_id: uuid.UUID) -> list[str]:
+    """Every order number this site issued, of the three levels."""
+    from hom.models.sales_primary import PrimaryOrder
+    from hom.models.sales_secondary import SecondaryOrder
+    from hom.models.sales_tertiary import TertiaryOrder
+
+    numbers: list[str] = []
+    for model in (PrimaryOrder, SecondaryOrder, TertiaryOrder):
+        numbers.extend(session.scalars(select(model.number).where(model.site_id == site_id)))
+    return numbers

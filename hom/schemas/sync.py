@@ -123,3 +123,31 @@ class PullPage(WireModel):
     #: Opaque; pass it back as ``cursor`` for the next page. Moves only over committed changes.
     next_cursor: str
     has_more: bool
+
+
+class EpochRegistration(WireModel):
+    """A store that started a new epoch (restored from a backup, or copied) says so before it
+    pushes anything of it: the server then knows the epoch and why it began."""
+
+    installation_id: uuid.UUID
+    epoch: int = Field(ge=1)
+    #: Why the epoch began: "created", "migrated", "restore" or "copy".
+    reason: str = Field(min_length=1, max_length=16)
+
+
+class EpochState(WireModel):
+    epoch: int
+    last_applied_seq: int
+
+
+class EpochRegistered(WireModel):
+    installation_id: uuid.UUID
+    #: Every epoch of this installation the server knows, with its last applied seq.
+    epochs: list[EpochState]
+
+
+class CheckCounts(WireModel):
+    """The sanity check: per entity, how many rows the caller's installation should hold (what
+    the feed shows it, rows deleted since excepted)."""
+
+    counts: dict[str, int]

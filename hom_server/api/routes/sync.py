@@ -6,6 +6,9 @@ from fastapi import APIRouter, Query
 
 from hom.schemas.sync import (
     MAX_PULL_LIMIT,
+    CheckCounts,
+    EpochRegistered,
+    EpochRegistration,
     Handshake,
     HandshakeAnswer,
     PullPage,
@@ -14,6 +17,7 @@ from hom.schemas.sync import (
 )
 from hom_server.api.deps import CurrentDevice, ReadSession, SettingsDep, WriteSession
 from hom_server.api.errors import COMMON_RESPONSES, ErrorBody
+from hom_server.services import check as check_service
 from hom_server.services import sync as sync_service
 
 router = APIRouter(prefix="/sync", tags=["sync"], responses=COMMON_RESPONSES)
@@ -49,3 +53,23 @@ def pull(
 ) -> PullPage:
     """Every change this installation may see after ``cursor``, in commit order."""
     return sync_service.pull(session, device=device, cursor=cursor, limit=limit)
+
+
+@router.post("/epochs", response_model=EpochRegistered)
+def register_epoch(
+    registration: EpochRegistration, device: CurrentDevice, session: WriteSession
+) -> EpochRegistered:
+    """A restored or copied store registers its new epoch before it pushes from it."""
+    device = session.merge(device)
+    return check_service.register_epoch(session, device=device, registration=registration)
+
+
+@router.get("/check", response_model=CheckCounts)
+def check(
+    device: CurrentDevice,
+    session: ReadSession,
+    cursor: str | None = Query(None, max_length=64, description="the installation's cursor"),
+) -> CheckCounts:
+    """The sanity check's server side: per entity, how many rows this installation should
+    hold, having pulled through ``cursor`` (its own pushes included)."""
+    return check_service.counts(session, device=device, cursor=cursor)

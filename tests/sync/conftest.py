@@ -1,0 +1,53 @@
+"""A real server per test module (SQLite always, PostgreSQL where it runs), its world published
+to the feed, so desktop stores can enrol against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from hom_server.core.config import ServerSettings
+from tests.pg import fresh_database
+from tests.server.conftest import BACKENDS, Deployment
+from tests.server.harness import ServerProcess, running_server, server_env
+from tests.server.world import build_world
+from tests.sync.helpers import publish
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request, tmp_path_factory) -> Iterator[Deployment]:
+    data_dir = tmp_path_factory.mktemp(f"server-{request.param}")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{data_dir / 'server.sqlite3'}"
+        else:
+            url = stack.enter_context(fresh_database())
+        env = server_env(url, data_dir)
+        settings = ServerSettings(
+            database_url=url,
+            data_dir=data_dir,
+            jwt_secret=env["HOM_SERVER_JWT_SECRET"],
+            environment="production",
+        )
+        world = build_world(settings)
+        publish(settings)
+        yield Deployment(request.param, url, env, world, stack)
+
+
+@pytest.fixture(scope="module")
+def server(deployment, tmp_path_factory) -> Iterator[ServerProcess]:
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with running_server(deployment.env, log) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def world(deployment):
+    return deployment.world
+
+
+@pytest.fixture(autouse=True)
+def _credential_file(monkeypatch):
+    monkeypatch.setenv("HOM_CREDENTIAL_BACKEND", "file")
