@@ -6,17 +6,27 @@ engine records a server's refusal.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, QTimer
 
 from hom.core.errors import PermissionDenied
 from hom.crud import outbox as outbox_crud
 from hom.crud import sync_state as state_crud
-from hom.services import sync_console
+from hom.services import stock, sync_console, users
+from hom.sync import changelog
+from hom_desktop.sync.api import SyncEngine
 from hom_desktop.ui.app import app_settings
+from hom_desktop.ui.base import AppSession
 from hom_desktop.ui.main_window import MainWindow
+from hom_desktop.ui.signin import _who
 from hom_desktop.ui.sync_view import SyncView, age_text
-from hom_desktop.ui.sync_worker import NOT_ENROLLED
+from hom_desktop.ui.sync_worker import NOT_ENROLLED, SyncWorker
+from hom_server.core.config import ServerSettings
+from tests.server.harness import running_server, server_env
+from tests.server.world import CLERK_PASSWORD, build_world
+from tests.sync.helpers import FAST, enrol_desk, ledger_ids, publish
 from tests.ui.conftest import drain, make_session
 from tests.ui.helpers import stocked_products
 from tests.utils.builders import context_with
@@ -180,3 +190,159 @@ def test_ages_read_as_a_person_says_them():
     assert age_text(timedelta(hours=3, minutes=5)) == "3 h 5 min"
     assert age_text(timedelta(days=2, hours=4)) == "2 d 4 h"
     assert age_text(timedelta(days=120)) == "120 d"
+
+
+# --- against a real hom-server on loopback ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    """The test company on a migrated SQLite server database (no server process yet)."""
+    data_dir = tmp_path_factory.mktemp("server")
+    url = f"sqlite:///{data_dir / 'server.sqlite3'}"
+    env = server_env(url, data_dir)
+    settings = ServerSettings(
+        database_url=url,
+        data_dir=data_dir,
+        jwt_secret=env["HOM_SERVER_JWT_SECRET"],
+        environment="production",
+    )
+    world = build_world(settings)
+    publish(settings)
+    return env, url, world
+
+
+@pytest.fixture
+def credential_file(monkeypatch):
+    monkeypatch.setenv("HOM_CREDENTIAL_BACKEND", "file")  # no keyring on a test machine
+
+
+def signed_in(store, username: str, password: str) -> AppSession:
+    """Sign in offline on an enrolled store, as the application does (users came from the
+    server with their password hashes)."""
+    with store.transaction() as s:
+        user = users.authenticate(s, username=username, password=password).user_or_raise()
+        ctx, who = users.context_for(s, user=user), _who(s, user)
+    return AppSession(store=store, settings=store.settings, ctx=ctx, who=who)
+
+
+def _window(qtbot, app: AppSession) -> MainWindow:
+    app.sync_worker = SyncWorker(app, engine=SyncEngine(app.store, options=FAST))
+    window = MainWindow(app, app_settings())
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
+def _receive(app: AppSession, location_id, product_id, quantities: list[int]) -> None:
+    with app.store.transaction() as s:
+        for qty in quantities:
+            stock.receive(
+                s,
+                ctx=app.ctx,
+                receipt_in={"location_id": location_id, "product_id": product_id, "quantity": qty},
+            )
+
+
+def _foreign_entry(app: AppSession, location_id) -> None:
+    """Queue a stock entry for another site's location, as a buggy or tampered client would:
+    the server must refuse it with its reason."""
+    with app.store.transaction() as s:
+        own = [r for r in outbox_crud.pending(s, limit=1000) if r.entity == "stock_ledger"][-1]
+        row = dict(own.payload, id=str(uuid.uuid4()), voucher_id=str(uuid.uuid4()))
+        row["location_id"] = str(location_id)
+        changelog.queue(s, ctx=app.ctx, entity="stock_ledger", rows=[row], operation="insert")
+
+
+def test_sync_now_runs_in_the_background_and_empties_the_queue(
+    qtbot, company, tmp_path, credential_file, prompt_log
+):
+    env, url, world = company
+    with running_server(env, tmp_path / "server.log") as server:
+        desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
+        try:
+            app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+            _receive(app, world.dep01_wh, world.soap, [40, 12, 3])
+            _foreign_entry(app, world.dep02_wh)
+            window = _window(qtbot, app)
+            worker, bar = window.sync, window.status
+            assert worker.enrolled and worker.timer.isActive()  # its own timer is set
+            waiting = worker.status.pending
+            assert waiting >= 4 and bar.pending.text() == f"{waiting} waiting to sync"
+            assert bar.connection.text() == "Online"  # enrolment reached the server
+            ticks, labels = [0], []
+            clock = QTimer()
+            clock.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + worker.running))
+            clock.start(5)
+            worker.progressed.connect(lambda _d, _t, text: labels.append(text))
+            window.sync_now_action.trigger()  # Ctrl+Shift+S
+            assert worker.running and bar.progress.isVisible()
+            assert bar.connection.text() == "Syncing…"
+            assert worker.sync_now() is worker.operation  # a second press joins the run
+            assert worker.runs == 1
+            qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+            clock.stop()
+            # The event loop kept turning while the run went on its own thread.
+            assert ticks[0] >= 3, ticks
+            assert any(t.startswith("Sending changes") for t in labels), labels
+            report = worker.last_report
+            assert report is not None and report.online and report.rejected == 1, report
+            assert report.pushed >= 3
+            assert ledger_ids(desk.store) <= ledger_ids(url)  # every local entry is on the server
+            assert bar.pending.text() == "0 waiting to sync"
+            assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
+            assert bar.connection.text() == "Online" and not bar.progress.isVisible()
+            assert (
+                bar.last_sync.text().startswith("Last sync: ")
+                and "never" not in bar.last_sync.text()
+            )
+            assert worker.timer.isActive()  # the next run is on the timer
+            # The sync view shows the server's refusal with its reason.
+            view = window.show_view("sync")
+            assert isinstance(view, SyncView)
+            assert view.counts.text() == "1 item rejected, 0 pending"
+            assert view.model.rowCount() == 1
+            assert "belongs to DEP02" in _texts(view, "Reason")[0]
+            assert view.facts["server"].text() == server.url
+            assert view.facts["connection"].text() == "Online"
+            # Resend: back in the queue, sent at once; the server refuses it again, saying why.
+            view.table.selectRow(0)
+            assert view.resend_selected() is not None
+            qtbot.waitUntil(lambda: worker.runs == 2 and not worker.running, timeout=60_000)
+            assert worker.last_report.rejected == 1
+            assert bar.pending.text() == "0 waiting to sync" and bar.rejected.text() == "1 rejected"
+            window.close()
+            drain()
+        finally:
+            desk.close()
+
+
+def test_a_server_that_is_down_shows_offline_and_the_error(
+    qtbot, company, tmp_path, credential_file, prompt_log
+):
+    env, _url, world = company
+    with running_server(env, tmp_path / "server.log") as server:
+        desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
+    # The server has stopped.
+    try:
+        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+        _receive(app, world.dep01_wh, world.soap, [5])
+        window = _window(qtbot, app)
+        worker, bar = window.sync, window.status
+        window.sync_now_action.trigger()
+        qtbot.waitUntil(lambda: worker.runs == 1 and not worker.running, timeout=60_000)
+        assert worker.last_report is not None and not worker.last_report.ok
+        assert bar.connection.text() == "Offline"
+        assert bar.error.isVisible() and bar.error.text().startswith("Sync error: ")
+        assert bar.pending.text() == "1 waiting to sync"  # nothing lost
+        assert bar.message.text().startswith("Sync failed: ")
+        assert worker.failures == 1 and worker.timer.isActive()  # tried again on the backoff
+        assert worker.timer.remainingTime() < FAST.watch_interval_s * 1000
+        view = window.show_view("sync")
+        assert view.facts["last_error"].text() == worker.status.last_error != ""
+        assert view.facts["connection"].text() == "Offline"
+        window.close()
+        drain()
+    finally:
+        desk.close()
