@@ -94,13 +94,29 @@ def last_sync_text(status: SyncStatus | None) -> str:
 
 
 def retry_delay_s(options: SyncOptions, failures: int) -> float:
-    """How long to wait before the next run: the watch interval after a success, else a
-    backoff that doubles per failure up to ten times ``backoff_max_s``, with ±25 % jitter so
-    a depot's PCs do not all call back at the same second."""
+    """How long to wait before the next run, as ``SyncEngine.watch`` waits: the watch interval
+    after a run that reached the server, else a backoff that doubles per failure up to ten
+    times ``backoff_max_s``, with jitter so a depot's PCs do not all call back at once."""
     if failures <= 0:
         return options.watch_interval_s
-    base = min(options.backoff_s * 2 ** min(failures + 2, 30), options.backoff_max_s * 10)
-    return max(1.0, base * random.uniform(0.75, 1.25))
+    base = min(options.backoff_max_s * 10, options.backoff_s * 4 * 2 ** min(failures, 10))
+    return base * random.uniform(0.5, 1.5)
+
+
+def report_text(report: SyncReport) -> str:
+    """One line for the status bar: ``Synced 14:05: sent 3, 1 rejected, received 12``."""
+    if report.error:
+        return f"Sync failed: {report.error}"
+    parts = [f"sent {formats.quantity(report.pushed + report.duplicates)}"]
+    if report.rejected:
+        parts.append(f"{formats.quantity(report.rejected)} rejected")
+    parts.append(f"received {formats.quantity(report.applied)}")
+    text = f"Synced {report.finished_at.astimezone():%H:%M}: " + ", ".join(parts)
+    if report.cancelled:
+        text += " (cancelled; what was sent or received stays so)"
+    if report.check is not None and not report.check.ok:
+        text += "; sanity check MISMATCH (see the Sync view)"
+    return text
 
 
 class SyncWorker(QObject):
@@ -248,16 +264,11 @@ class SyncWorker(QObject):
         if not self._alive():
             return
         self.last_report = report
-        self.failures = 0 if report.ok else self.failures + 1
+        self.failures = self.failures + 1 if report.error else 0
         if report.applied:
             self.app.notify(*PULLED_DOMAINS)
         self.app.notify("sync")
-        if report.cancelled:
-            self.message.emit("Sync cancelled; what was sent or received stays so.")
-        elif report.error:
-            self.message.emit(f"Sync failed: {report.error}")
-        else:
-            self.message.emit(report.summary().capitalize())
+        self.message.emit(report_text(report))
         self.finished.emit(report)
 
     def _failed(self, exc: BaseException) -> None:

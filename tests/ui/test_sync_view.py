@@ -195,10 +195,9 @@ def test_ages_read_as_a_person_says_them():
 # --- against a real hom-server on loopback ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def company(tmp_path_factory):
-    """The test company on a migrated SQLite server database (no server process yet)."""
-    data_dir = tmp_path_factory.mktemp("server")
+def sqlite_company(data_dir):
+    """The test company on a migrated SQLite server database in ``data_dir``, its master data
+    in the feed (no server process yet): (server environment, database URL, world)."""
     url = f"sqlite:///{data_dir / 'server.sqlite3'}"
     env = server_env(url, data_dir)
     settings = ServerSettings(
@@ -210,6 +209,11 @@ def company(tmp_path_factory):
     world = build_world(settings)
     publish(settings)
     return env, url, world
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    return sqlite_company(tmp_path_factory.mktemp("server"))
 
 
 @pytest.fixture
