@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from hom.core.errors import PermissionDenied
 from hom.crud import outbox as outbox_crud
@@ -31,6 +32,7 @@ from tests.ui.conftest import drain, make_session
 from tests.ui.helpers import stocked_products
 from tests.utils.builders import context_with
 
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 REASON = "the price is below the head office's floor for this product"
 
 
@@ -62,6 +64,13 @@ def _view(qtbot, app_session) -> SyncView:
     view.resize(1280, 760)
     view.show()
     return view
+
+
+def _select(view: SyncView, rows: list[int]) -> None:
+    flags = QItemSelectionModel.SelectionFlag
+    view.table.selectionModel().clearSelection()
+    for row in rows:
+        view.table.selectionModel().select(view.model.index(row, 0), flags.Select | flags.Rows)
 
 
 def _texts(view: SyncView, column: str) -> list[str]:
@@ -101,11 +110,7 @@ def test_resend_puts_rejected_items_back_in_the_queue(qtbot, kit, app_session):
     before = app_session.read(sync_console.status)
     view = _view(qtbot, app_session)
     assert not view.resend_action.isEnabled()  # nothing selected yet
-    view.table.selectRow(0)
-    view.table.selectionModel().select(
-        view.model.index(1, 0),
-        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
-    )
+    _select(view, [0, 1])
     assert view.resend_action.isEnabled()
     made = view.resend_selected()
     assert made is not None and len(made) == 2
@@ -216,6 +221,13 @@ def company(tmp_path_factory):
     return sqlite_company(tmp_path_factory.mktemp("server"))
 
 
+@pytest.fixture(scope="module")
+def server(company, tmp_path_factory):
+    env, _url, _world = company
+    with running_server(env, tmp_path_factory.mktemp("log") / "server.log") as proc:
+        yield proc
+
+
 @pytest.fixture
 def credential_file(monkeypatch):
     monkeypatch.setenv("HOM_CREDENTIAL_BACKEND", "file")  # no keyring on a test machine
@@ -260,66 +272,66 @@ def _foreign_entry(app: AppSession, location_id) -> None:
 
 
 def test_sync_now_runs_in_the_background_and_empties_the_queue(
-    qtbot, company, tmp_path, credential_file, prompt_log
+    qtbot, company, server, tmp_path, credential_file, prompt_log
 ):
-    env, url, world = company
-    with running_server(env, tmp_path / "server.log") as server:
-        desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
-        try:
-            app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-            _receive(app, world.dep01_wh, world.soap, [40, 12, 3])
-            _foreign_entry(app, world.dep02_wh)
-            window = _window(qtbot, app)
-            worker, bar = window.sync, window.status
-            assert worker.enrolled and worker.timer.isActive()  # its own timer is set
-            waiting = worker.status.pending
-            assert waiting >= 4 and bar.pending.text() == f"{waiting} waiting to sync"
-            assert bar.connection.text() == "Online"  # enrolment reached the server
-            ticks, labels = [0], []
-            clock = QTimer()
-            clock.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + worker.running))
-            clock.start(5)
-            worker.progressed.connect(lambda _d, _t, text: labels.append(text))
-            window.sync_now_action.trigger()  # Ctrl+Shift+S
-            assert worker.running and bar.progress.isVisible()
-            assert bar.connection.text() == "Syncing…"
-            assert worker.sync_now() is worker.operation  # a second press joins the run
-            assert worker.runs == 1
-            qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
-            clock.stop()
-            # The event loop kept turning while the run went on its own thread.
-            assert ticks[0] >= 3, ticks
-            assert any(t.startswith("Sending changes") for t in labels), labels
-            report = worker.last_report
-            assert report is not None and report.online and report.rejected == 1, report
-            assert report.pushed >= 3
-            assert ledger_ids(desk.store) <= ledger_ids(url)  # every local entry is on the server
-            assert bar.pending.text() == "0 waiting to sync"
-            assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
-            assert bar.connection.text() == "Online" and not bar.progress.isVisible()
-            assert (
-                bar.last_sync.text().startswith("Last sync: ")
-                and "never" not in bar.last_sync.text()
-            )
-            assert worker.timer.isActive()  # the next run is on the timer
-            # The sync view shows the server's refusal with its reason.
-            view = window.show_view("sync")
-            assert isinstance(view, SyncView)
-            assert view.counts.text() == "1 item rejected, 0 pending"
-            assert view.model.rowCount() == 1
-            assert "belongs to DEP02" in _texts(view, "Reason")[0]
-            assert view.facts["server"].text() == server.url
-            assert view.facts["connection"].text() == "Online"
-            # Resend: back in the queue, sent at once; the server refuses it again, saying why.
-            view.table.selectRow(0)
-            assert view.resend_selected() is not None
-            qtbot.waitUntil(lambda: worker.runs == 2 and not worker.running, timeout=60_000)
-            assert worker.last_report.rejected == 1
-            assert bar.pending.text() == "0 waiting to sync" and bar.rejected.text() == "1 rejected"
-            window.close()
-            drain()
-        finally:
-            desk.close()
+    _env, url, world = company
+    desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
+    try:
+        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+        _receive(app, world.dep01_wh, world.soap, [40, 12, 3])
+        _foreign_entry(app, world.dep02_wh)
+        window = _window(qtbot, app)
+        worker, bar = window.sync, window.status
+        assert worker.enrolled and worker.timer.isActive()  # its own timer is set
+        waiting = worker.status.pending
+        assert waiting >= 4 and bar.pending.text() == f"{waiting} waiting to sync"
+        assert bar.connection.text() == "Online"  # enrolment reached the server
+        ticks, labels = [0], []
+        clock = QTimer()
+        clock.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + worker.running))
+        clock.start(5)
+        worker.progressed.connect(lambda _d, _t, text: labels.append(text))
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+        qtbot.keyClick(window, Qt.Key.Key_S, CTRL_SHIFT)  # "Sync now" from any screen
+        assert worker.running and bar.progress.isVisible()
+        assert bar.connection.text() == "Syncing…"
+        assert worker.sync_now() is worker.operation  # a second press joins the run
+        assert worker.runs == 1
+        qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+        clock.stop()
+        # The event loop kept turning while the run went on its own thread.
+        assert ticks[0] >= 3, ticks
+        assert any(t.startswith("Sending changes") for t in labels), labels
+        report = worker.last_report
+        assert report is not None and report.online and report.rejected == 1, report
+        assert report.pushed >= 3
+        assert ledger_ids(desk.store) <= ledger_ids(url)  # every local entry is on the server
+        assert bar.pending.text() == "0 waiting to sync"
+        assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
+        assert bar.connection.text() == "Online" and not bar.progress.isVisible()
+        assert (
+            bar.last_sync.text().startswith("Last sync: ") and "never" not in bar.last_sync.text()
+        )
+        assert worker.timer.isActive()  # the next run is on the timer
+        # The sync view shows the server's refusal with its reason.
+        view = window.show_view("sync")
+        assert isinstance(view, SyncView)
+        assert view.counts.text() == "1 item rejected, 0 pending"
+        assert view.model.rowCount() == 1
+        assert "belongs to DEP02" in _texts(view, "Reason")[0]
+        assert view.facts["server"].text() == server.url
+        assert view.facts["connection"].text() == "Online"
+        # Resend: back in the queue, sent at once; the server refuses it again, saying why.
+        _select(view, [0])
+        assert view.resend_selected() is not None
+        qtbot.waitUntil(lambda: worker.runs == 2 and not worker.running, timeout=60_000)
+        assert worker.last_report.rejected == 1
+        assert bar.pending.text() == "0 waiting to sync" and bar.rejected.text() == "1 rejected"
+        window.close()
+        drain()
+    finally:
+        desk.close()
 
 
 def test_a_server_that_is_down_shows_offline_and_the_error(
@@ -348,5 +360,38 @@ def test_a_server_that_is_down_shows_offline_and_the_error(
         assert view.facts["connection"].text() == "Offline"
         window.close()
         drain()
+    finally:
+        desk.close()
+
+
+def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
+    qtbot, company, server, tmp_path, credential_file, prompt_log
+):
+    _env, _url, world = company
+    desk = enrol_desk(server, tmp_path / "dep01b", site="DEP01")
+    try:
+        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+        _receive(app, world.dep01_wh, world.soap, [2, 3])
+        window = _window(qtbot, app)
+        worker = window.sync
+        view = window.show_view("sync")
+        assert isinstance(view, SyncView) and not view.cancel_action.isEnabled()
+        operation = worker.sync_now()
+        assert operation is not None and view.cancel_action.isEnabled()
+        assert view.progress_row.isVisible()
+        view.cancel_action.trigger()  # before the first batch: nothing is sent
+        qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+        assert worker.last_report is not None and worker.last_report.cancelled
+        assert "cancelled" in window.status.message.text()
+        assert not view.cancel_action.isEnabled() and not view.progress_row.isVisible()
+        assert worker.status.pending == 2  # still queued, nothing lost
+        # A run going when the window closes (sign-out) is asked to stop; its news goes nowhere.
+        worker.sync_now()
+        window.close()
+        drain()
+        assert not worker.timer.isActive()
+        with desk.store.reader() as s:
+            left = sync_console.status(s).pending
+        assert left in (0, 2)  # stopped between batches: all of a batch or none of it
     finally:
         desk.close()
