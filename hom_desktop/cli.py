@@ -564,9 +564,11 @@ def cmd_sync(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
                 status = read_status(session)
             _print_sync_status(status, out)
             return 0
-        options = SyncOptions(timeout_s=args.timeout)
+        options = SyncOptions(timeout_s=args.timeout, batch_size=args.batch_size)
         if args.interval is not None:
-            options = SyncOptions(timeout_s=args.timeout, watch_interval_s=args.interval)
+            options = SyncOptions(
+                timeout_s=args.timeout, batch_size=args.batch_size, watch_interval_s=args.interval
+            )
         engine = SyncEngine(store, options=options)
         if args.watch:
 
@@ -736,6 +738,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--timeout", type=_whole_number, default=30, help="seconds per request (default 30)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_whole_number,
+        default=500,
+        help="change-log items per push (default 500, at most 1000)",
     )
     return parser
 

@@ -105,7 +105,7 @@ class AppliedSeq(ServerBase):
     __tablename__ = "server_applied_seqs"
 
     installation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -117,7 +117,7 @@ class RejectedItem(ServerBase):
     __table_args__ = (Index("ix_server_rejected_items_entity", "installation_id", "entity_id"),)
 
     installation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -155,7 +155,7 @@ class FeedEntry(ServerBase):
     payload_version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     origin_installation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
-    origin_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
+    origin_epoch: Mapped[int | None] = mapped_column(BigInteger, default=None)
     origin_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
     device_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -47,3 +47,19 @@ def epochs_of(session: Session, installation_id: uuid.UUID) -> list[AppliedSeq]:
         .order_by(AppliedSeq.epoch)
     )
     return list(session.scalars(stmt))
+
+
+def clear_rejected(
+    session: Session, *, installation_id: uuid.UUID, entity_ids: Collection[uuid.UUID]
+) -> None:
+    """Forget the rejections of rows that were since accepted (sent again after a fix)."""
+    from sqlalchemy import delete
+
+    from hom_server.models import RejectedItem
+
+    session.execute(
+        delete(RejectedItem).where(
+            RejectedItem.installation_id == installation_id,
+            RejectedItem.entity_id.in_(list(entity_ids)),
+        )
+    )

@@ -43,6 +43,7 @@ from hom.services import geography
 from hom.sync import apply, ownership
 from hom_server.core.config import ServerSettings
 from hom_server.core.errors import SeqGap, UpgradeRequired
+from hom_server.crud import check as check_crud
 from hom_server.crud import sync as sync_crud
 from hom_server.models import Device
 from hom_server.services import feed
@@ -225,8 +226,12 @@ def _apply_items(
             }
         )
 
+    resolved: set[uuid.UUID] = set()
+
     def accept(item: ChangeItem, placed: feed.Placed) -> None:
         results[item.seq] = ItemResult(seq=item.seq, status=ItemStatus.ACCEPTED)
+        if blocked.pop(item.entity_id, None) is not None:
+            resolved.add(item.entity_id)  # a row sent again after a fix: its dependents may go
         feed_rows.append(
             feed.feed_row(
                 placed,
@@ -252,7 +257,11 @@ def _apply_items(
             # rejection there is known before this item is judged.
             _flush_ledger(session, device, run, accept, reject, duplicate, now)
             run, run_ids = [], set()
-        dependency = next((blocked[r] for r in refs[item.seq] if r in blocked), None)
+        # A row's own earlier rejection does not block the row sent again (a resend after a
+        # fix); rows referring to it wait until it is accepted.
+        dependency = next(
+            (blocked[r] for r in refs[item.seq] if r in blocked and r != item.entity_id), None
+        )
         if dependency is not None:
             reject(
                 item,
@@ -270,6 +279,10 @@ def _apply_items(
     _flush_ledger(session, device, run, accept, reject, duplicate, now)
     sync_crud.append_feed(session, feed_rows)
     sync_crud.add_rejected(session, rejected)
+    if resolved:
+        check_crud.clear_rejected(
+            session, installation_id=request.installation_id, entity_ids=resolved
+        )
 
 
 def _flush_ledger(session, device, run: list[ChangeItem], accept, reject, duplicate, now) -> None:

@@ -51,3 +51,11 @@ def world(deployment):
 @pytest.fixture(autouse=True)
 def _credential_file(monkeypatch):
     monkeypatch.setenv("HOM_CREDENTIAL_BACKEND", "file")
+
+
+@pytest.fixture(autouse=True)
+def _slow_only_when_asked(request):
+    """Tests marked slow (the soak, the long kill series) run only with ``-m slow``."""
+    marked = request.node.get_closest_marker("slow") is not None
+    if marked and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow: run with 'python -m pytest -m slow tests/sync'")

@@ -155,3 +155,48 @@ def sync_until(desk: Desk, condition, *, timeout: float = 60) -> SyncReport:
         if condition() or time.monotonic() > deadline:
             return report
         time.sleep(0.3)
+
+
+def write_receipts(desk: Desk, location_id, product_id, n: int, *, quantity: int = 1) -> None:
+    """``n`` ledger entries (receipts) at ``location_id``, in one transaction."""
+    from hom.models.enums import VoucherType
+    from hom.services import stock
+
+    with desk.store.transaction() as s:
+        stock.post(
+            s,
+            ctx=desk.ctx(),
+            movements=[stock.Movement(location_id, product_id, quantity) for _ in range(n)],
+            voucher_type=VoucherType.RECEIPT,
+            voucher_id=uuid.uuid4(),
+            voucher_no="TEST",
+            reason="test receipts",
+        )
+
+
+def set_server_url(desk: Desk, url: str) -> None:
+    with desk.store.transaction() as s:
+        sites.installation(s).server_url = url
+
+
+def pending(desk: Desk) -> int:
+    return desk.engine.status().pending
+
+
+def assert_converged(desk: Desk, database_url: str, location_ids: set) -> None:
+    """Nothing lost, nothing twice, balances equal: the server holds exactly this store's
+    entries at its locations, and both sides' balances are the sums of those entries."""
+    local = {i for i in ledger_ids(desk.store) if True}
+    local_at = _ids_at(desk.store, location_ids)
+    server_at = _ids_at(database_url, location_ids)
+    assert local_at == server_at, (len(local_at), len(server_at))
+    assert local >= local_at
+    assert balances(desk.store, location_ids) == balances(database_url, location_ids)
+    assert balances(desk.store, location_ids) == ledger_sums(desk.store, location_ids)
+    assert ledger_sums(database_url, location_ids) == balances(database_url, location_ids)
+    assert pending(desk) == 0
+
+
+def _ids_at(url_or_store, location_ids: set) -> set:
+    rows = _rows(url_or_store, "SELECT id, location_id FROM stock_ledger")
+    return {_u(i) for i, loc in rows if _u(loc) in location_ids}
