@@ -2,17 +2,19 @@
 
 One ``SyncWorker`` per signed-in session (``for_session``). It runs ``SyncEngine.run_once`` as
 an ``ops.Operation`` on a pool of its own with one thread (a run that waits on the network must
-not hold up the store's jobs, and two syncs never run at once, even across sign-outs); it runs
+not hold up the store's jobs, and two syncs never run at once, even across sign-outs). It runs
 on its own timer (every ``watch_interval_s`` after a success, backing off with jitter after a
-failure) and at once on "Sync now". What the status bar and the sync view show reaches them
-through signals: ``statusChanged`` (a ``SyncStatus``: online, pending, rejected, last success,
-last error), ``progressed`` while a run goes, ``runningChanged`` and ``finished``.
+failure), at once on "Sync now", and at once when the network comes back after a failure.
+What the status bar and the sync view show reaches them through signals: ``statusChanged`` (a
+``SyncStatus``: online, pending, rejected, last success, last error), ``progressed`` while a
+run goes, ``runningChanged`` and ``finished``.
 
 A store that is not enrolled with a server works alone: the worker says so and never tries.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from typing import TYPE_CHECKING
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from hom.sync.state import SyncStatus
     from hom_desktop.sync.api import SyncEngine, SyncOptions, SyncProgress, SyncReport
     from hom_desktop.ui.base import AppSession
+
+log = logging.getLogger(__name__)
 
 NOT_ENROLLED = "Not enrolled (works alone)"
 
@@ -158,6 +162,7 @@ class SyncWorker(QObject):
         self.refresh_status()
         if self.enrolled:
             self.timer.start(max(0, start_delay_ms))
+            self._watch_network()
 
     # --- what the status bar and the sync view use --------------------------------------
 
@@ -248,6 +253,27 @@ class SyncWorker(QObject):
 
     def _alive(self) -> bool:
         return not self._stopped and shiboken6.isValid(self)
+
+    def _watch_network(self) -> None:
+        """Hear when the network comes back (where the platform tells: NetworkManager, glib)."""
+        try:
+            from PySide6.QtNetwork import QNetworkInformation
+
+            if QNetworkInformation.instance() is None:
+                QNetworkInformation.loadDefaultBackend()
+            info = QNetworkInformation.instance()
+        except Exception:  # no backend on this platform: the timer alone retries
+            log.info("no network information backend: sync retries on its timer only")
+            return
+        if info is not None:
+            info.reachabilityChanged.connect(self.network_changed)
+
+    def network_changed(self, reachability: object) -> None:
+        """The network came back after a failed run: try again at once, not at the backoff."""
+        from PySide6.QtNetwork import QNetworkInformation
+
+        if reachability == QNetworkInformation.Reachability.Online and self.failures > 0:
+            self.start(reason="network")
 
     def _timer_fired(self) -> None:
         self.start(reason="timer")

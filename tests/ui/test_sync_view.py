@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication
 
 from hom.core.errors import PermissionDenied
@@ -355,6 +356,10 @@ def test_a_server_that_is_down_shows_offline_and_the_error(
         assert bar.message.text().startswith("Sync failed: ")
         assert worker.failures == 1 and worker.timer.isActive()  # tried again on the backoff
         assert worker.timer.remainingTime() < FAST.watch_interval_s * 1000
+        worker.network_changed(QNetworkInformation.Reachability.Online)  # the network is back
+        assert worker.runs == 2  # tried at once, not at the backoff
+        qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+        assert worker.failures == 2 and bar.connection.text() == "Offline"
         view = window.show_view("sync")
         assert view.facts["last_error"].text() == worker.status.last_error != ""
         assert view.facts["connection"].text() == "Offline"
