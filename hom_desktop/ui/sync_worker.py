@@ -324,3 +324,11 @@ def for_session(app: AppSession) -> SyncWorker:
         worker = SyncWorker(app)
         app.sync_worker = worker
     return worker
+
+
+def stop_session(app: AppSession) -> None:
+    """No more runs for this session, and the running one asked to stop (a restore is about
+    to replace the store)."""
+    worker = app.sync_worker
+    if isinstance(worker, SyncWorker) and shiboken6.isValid(worker):
+        worker.stop()
