@@ -94,7 +94,7 @@ EXCEPTION_COLUMNS = [
         width_chars=20,
         raw=lambda r: r.item.entity,
     ),
-    Column("Document", lambda r: r.document, width_chars=22),
+    Column("Document", lambda r: r.document, width_chars=22, tooltip=lambda r: r.document),
     Column("Reason", lambda r: r.item.reason, stretch=True, tooltip=lambda r: r.item.reason),
     Column(
         "Tries",
@@ -161,6 +161,14 @@ class SyncView(BaseView):
         self.cancel_button.setObjectName("sync-cancel")
         layout = self.page_layout("Sync", self.cancel_button, self.resend_button, self.sync_button)
         layout.addWidget(self._state_box())
+        self.alone_hint = label(
+            "This store is not enrolled with a server: it works alone, and the changes below "
+            "stay here. A store syncs when it was made by enrolment (hom-desktop enrol URL "
+            "CODE on an empty data folder).",
+            "hint",
+            wrap=True,
+        )
+        layout.addWidget(self.alone_hint)
         self.progress = QProgressBar()
         self.progress.setObjectName("sync-progress")
         self.progress.setAccessibleName("Sync progress")
@@ -281,6 +289,7 @@ class SyncView(BaseView):
         )
         self.empty_hint.setVisible(pending + rejected == 0)
         self.sync_action.setEnabled(enrolled and not self.worker.running)
+        self.alone_hint.setVisible(not enrolled)
 
     def show_running(self, running: bool) -> None:
         self.progress_row.setVisible(running)

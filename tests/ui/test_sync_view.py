@@ -102,6 +102,7 @@ def test_view_lists_pending_and_rejected_items_with_reasons(qtbot, qtmodeltester
     assert view.facts["enrolment"].text() == NOT_ENROLLED
     assert view.facts["last_success"].text() == "never"
     assert not view.sync_action.isEnabled()  # nothing to sync with
+    assert view.alone_hint.isVisible()
     assert not view.empty_hint.isVisible()
 
 
@@ -323,6 +324,7 @@ def test_sync_now_runs_in_the_background_and_empties_the_queue(
         assert "belongs to DEP02" in _texts(view, "Reason")[0]
         assert view.facts["server"].text() == server.url
         assert view.facts["connection"].text() == "Online"
+        assert not view.alone_hint.isVisible()
         # Resend: back in the queue, sent at once; the server refuses it again, saying why.
         _select(view, [0])
         assert view.resend_selected() is not None
