@@ -58,11 +58,13 @@ class SignedIn:
 def busy_reason() -> str:
     """Who holds the write lock, as far as this window knows: its own background job (named by
     its progress text), else another program."""
-    from hom_desktop.ui import ops
+    from hom_desktop.ui import ops, sync_worker
 
     label = ops.running_label()
     if label:
         return f"a background job is writing ({label.rstrip('…. ')})"
+    if sync_worker.busy():
+        return "the sync is writing what it received (it lets go between pages)"
     return "another window or program is writing to it"
 
 

@@ -64,6 +64,11 @@ def sync_pool() -> QThreadPool:
     return _pool
 
 
+def busy() -> bool:
+    """Whether a sync is running in this program now."""
+    return _pool is not None and _pool.activeThreadCount() > 0
+
+
 def wait_for_idle(timeout_ms: int = -1) -> bool:
     """Block until a running sync has stopped (at exit: never kill a run mid-transaction)."""
     return sync_pool().waitForDone(timeout_ms)

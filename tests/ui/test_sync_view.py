@@ -20,7 +20,7 @@ from hom.services import stock, sync_console, users
 from hom.sync import changelog
 from hom_desktop.sync.api import SyncEngine
 from hom_desktop.ui.app import app_settings
-from hom_desktop.ui.base import AppSession
+from hom_desktop.ui.base import AppSession, busy_reason
 from hom_desktop.ui.main_window import MainWindow
 from hom_desktop.ui.signin import _who
 from hom_desktop.ui.sync_view import SyncView, age_text
@@ -385,6 +385,7 @@ def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
         assert isinstance(view, SyncView) and not view.cancel_action.isEnabled()
         operation = worker.sync_now()
         assert operation is not None and view.cancel_action.isEnabled()
+        assert "the sync is writing" in busy_reason()  # what a save waiting for the lock says
         assert view.progress_row.isVisible()
         view.cancel_action.trigger()  # before the first batch: nothing is sent
         qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
