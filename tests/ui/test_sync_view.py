@@ -6,7 +6,10 @@ engine records a server's refusal.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
@@ -19,12 +22,13 @@ from hom.crud import sync_state as state_crud
 from hom.services import stock, sync_console, users
 from hom.sync import changelog
 from hom_desktop.sync.api import SyncEngine
+from hom_desktop.ui import ops
 from hom_desktop.ui.app import app_settings
 from hom_desktop.ui.base import AppSession, busy_reason
 from hom_desktop.ui.main_window import MainWindow
 from hom_desktop.ui.signin import _who
 from hom_desktop.ui.sync_view import SyncView, age_text
-from hom_desktop.ui.sync_worker import NOT_ENROLLED, SyncWorker
+from hom_desktop.ui.sync_worker import NOT_ENROLLED, SyncWorker, sync_pool
 from hom_server.core.config import ServerSettings
 from tests.server.harness import running_server, server_env
 from tests.server.world import CLERK_PASSWORD, build_world
@@ -312,9 +316,10 @@ def test_sync_now_runs_in_the_background_and_empties_the_queue(
         assert bar.pending.text() == "0 waiting to sync"
         assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
         assert bar.connection.text() == "Online" and not bar.progress.isVisible()
-        assert (
-            bar.last_sync.text().startswith("Last sync: ") and "never" not in bar.last_sync.text()
-        )
+        success = worker.status.last_success_at
+        assert success is not None and success.tzinfo is not None  # stored UTC...
+        local = success.astimezone()  # ...shown in the machine's local time
+        assert bar.last_sync.text() == f"Last sync: {local:%d-%m-%Y %H:%M}"
         assert worker.timer.isActive()  # the next run is on the timer
         # The sync view shows the server's refusal with its reason.
         view = window.show_view("sync")
@@ -371,6 +376,24 @@ def test_a_server_that_is_down_shows_offline_and_the_error(
         desk.close()
 
 
+@contextmanager
+def sync_thread_held() -> Iterator[None]:
+    """Keep the one sync thread busy until the block ends, so a run started inside waits."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(_p) -> None:
+        started.set()
+        release.wait(30)
+
+    ops.Operation(None, hold).run(pool=sync_pool())
+    assert started.wait(5), "the sync thread did not start"
+    try:
+        assert "the sync is writing" in busy_reason()  # what a save waiting for the lock says
+        yield
+    finally:
+        release.set()
+
+
 def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
     qtbot, company, server, tmp_path, credential_file, prompt_log
 ):
@@ -383,11 +406,11 @@ def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
         worker = window.sync
         view = window.show_view("sync")
         assert isinstance(view, SyncView) and not view.cancel_action.isEnabled()
-        operation = worker.sync_now()
-        assert operation is not None and view.cancel_action.isEnabled()
-        assert "the sync is writing" in busy_reason()  # what a save waiting for the lock says
-        assert view.progress_row.isVisible()
-        view.cancel_action.trigger()  # before the first batch: nothing is sent
+        with sync_thread_held():  # the run waits for the thread: Cancel comes first, surely
+            operation = worker.sync_now()
+            assert operation is not None and view.cancel_action.isEnabled()
+            assert view.progress_row.isVisible()
+            view.cancel_action.trigger()  # before the first batch: nothing is sent
         qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
         assert worker.last_report is not None and worker.last_report.cancelled
         assert "cancelled" in window.status.message.text()
