@@ -161,6 +161,8 @@ class SyncWorker(QObject):
         self.operation: ops.Operation[SyncReport] | None = None
         self._cancel: threading.Event | None = None
         self._stopped = False
+        self._raised = False
+        """The last run raised: the store may still name this process as syncing."""
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._timer_fired)
@@ -214,7 +216,7 @@ class SyncWorker(QObject):
             if reason == "asked":
                 self.message.emit("A sync is already running.")
             return self.operation
-        if status.running and reason != "asked":
+        if status.running and reason != "asked" and not self._raised:
             # Another program (``hom-desktop sync --watch``) is syncing this store: look again
             # later rather than queue behind it.
             self._schedule(self.engine.options.watch_interval_s)
@@ -295,6 +297,7 @@ class SyncWorker(QObject):
         if not self._alive():
             return
         self.last_report = report
+        self._raised = False
         self.failures = self.failures + 1 if report.error else 0
         if report.applied:
             self.app.notify(*PULLED_DOMAINS)
@@ -308,6 +311,7 @@ class SyncWorker(QObject):
         if not self._alive():
             return
         self.failures += 1
+        self._raised = True
         self.message.emit(f"Sync failed: {prompts.describe(exc)}")
         self.finished.emit(None)
 
