@@ -586,6 +586,8 @@ def cmd_sync(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         store.close()
     for conflict in report.conflicts[:20]:
         out.write(f"not applied: {text.for_terminal(conflict)}\n")
+    for notice in report.notices[:20]:
+        out.write(f"review: {text.for_terminal(notice)}\n")
     if report.error:
         print(f"error: {text.for_terminal(report.summary())}", file=sys.stderr)
         return EXIT_FAILED

@@ -78,24 +78,6 @@ def get_items(session: Session, keys: Sequence[ItemKey]) -> list[OutboxEntry]:
     return sorted(found, key=lambda r: (r.epoch, r.seq))
 
 
-def pending_after(
-    session: Session, *, installation_id: uuid.UUID, epoch: int, after_seq: int, limit: int
-) -> list[OutboxEntry]:
-    """Pending rows of one (installation, epoch) above ``after_seq``, in seq order."""
-    stmt = (
-        select(OutboxEntry)
-        .where(
-            OutboxEntry.installation_id == installation_id,
-            OutboxEntry.epoch == epoch,
-            OutboxEntry.seq > after_seq,
-            OutboxEntry.status == PENDING,
-        )
-        .order_by(OutboxEntry.seq)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
 def pending_epochs(session: Session) -> list[tuple[uuid.UUID, int]]:
     """The (installation, epoch)s with pending rows, oldest epoch first."""
     rows = session.execute(
@@ -228,3 +210,55 @@ def order_numbers_of_site(session: Session, *, site_id: uuid.UUID) -> list[str]:
     for model in (PrimaryOrder, SecondaryOrder, TertiaryOrder):
         numbers.extend(session.scalars(select(model.number).where(model.site_id == site_id)))
     return numbers
+
+
+def draft_lines_with_product(session: Session, *, product_id: uuid.UUID) -> list[tuple[str, Any]]:
+    """(order number, unit price) of every draft order line, any level, selling ``product_id``."""
+    from hom.models.enums import OrderStatus
+    from hom.models.sales_primary import PrimaryOrder, PrimaryOrderLine
+    from hom.models.sales_secondary import SecondaryOrder, SecondaryOrderLine
+    from hom.models.sales_tertiary import TertiaryOrder, TertiaryOrderLine
+
+    found: list[tuple[str, Any]] = []
+    for header, line in (
+        (PrimaryOrder, PrimaryOrderLine),
+        (SecondaryOrder, SecondaryOrderLine),
+        (TertiaryOrder, TertiaryOrderLine),
+    ):
+        stmt = (
+            select(header.number, line.unit_price)
+            .join(line, line.order_id == header.id)
+            .where(header.status == OrderStatus.DRAFT, line.product_id == product_id)
+            .order_by(header.number)
+        )
+        found.extend((n, p) for n, p in session.execute(stmt))
+    return found
+
+
+def pending_rows_after(
+    session: Session, *, installation_id: uuid.UUID, epoch: int, after_seq: int, limit: int
+) -> list[Any]:
+    """Pending rows of one (installation, epoch) above ``after_seq``, in seq order, as plain
+    rows (what a push sends)."""
+    t = OutboxEntry.__table__
+    stmt = (
+        select(
+            t.c.seq,
+            t.c.entity,
+            t.c.entity_id,
+            t.c.operation,
+            t.c.site_id,
+            t.c.payload_version,
+            t.c.payload,
+            t.c.created_at,
+        )
+        .where(
+            t.c.installation_id == installation_id,
+            t.c.epoch == epoch,
+            t.c.seq > after_seq,
+            t.c.status == PENDING,
+        )
+        .order_by(t.c.seq)
+        .limit(limit)
+    )
+    return list(session.execute(stmt))

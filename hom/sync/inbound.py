@@ -65,6 +65,9 @@ class PageOutcome:
     skipped: int = 0
     #: Items that could not be applied, in words for a person ("entity id: why").
     conflicts: list[str] = field(default_factory=list)
+    #: Head-office changes to master data that local drafts were made against (nothing is
+    #: changed in the drafts: a person looks at the difference).
+    notices: list[str] = field(default_factory=list)
 
 
 def sort_for_apply(items: Sequence[FeedItem]) -> list[FeedItem]:
@@ -123,6 +126,11 @@ def _apply_row(session: Session, item: FeedItem, out: PageOutcome) -> None:
     if different:
         out.conflicts.append(_describe(item, different))
         return
+    before = (
+        replica_crud.current(session, apply.ROW_MODELS[E.PRODUCTS].__table__, item.entity_id)
+        if item.entity == E.PRODUCTS
+        else None
+    )
     with session.begin_nested():
         outcome = apply.apply_change(
             session, entity=item.entity, operation=item.operation, snapshot=snapshot
@@ -133,6 +141,29 @@ def _apply_row(session: Session, item: FeedItem, out: PageOutcome) -> None:
         out.skipped += 1
     else:
         out.applied += 1
+        if before is not None:
+            out.notices.extend(_drafts_behind(session, before, snapshot))
+
+
+_WATCHED = ("mrp", "distributor_price", "retailer_price", "active")
+
+
+def _drafts_behind(session: Session, before: dict, snapshot) -> list[str]:
+    """Draft orders here that sell a product the head office just changed (a price, or
+    deactivated it): each is named with the difference, for a person to review."""
+    changes = [
+        f"{name} {before[name]} -> {getattr(snapshot, name)}"
+        for name in _WATCHED
+        if name in before and before[name] != getattr(snapshot, name, before[name])
+    ]
+    if not changes:
+        return []
+    drafts = state_crud.draft_lines_with_product(session, product_id=before["id"])
+    return [
+        f"draft order {number} was made with {before['sku']} at {price}; the head office "
+        f"changed it ({', '.join(changes)}): review the draft before confirming it"
+        for number, price in drafts
+    ]
 
 
 def _different_same_version(session: Session, item: FeedItem, snapshot) -> str | None:

@@ -74,7 +74,8 @@ class SyncItem:
         return self.key[2]
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a sync's ``running_pid``)."""
     if pid <= 0:
         return False
     try:
@@ -111,7 +112,7 @@ def read_status(session: Session) -> SyncStatus:
         last_success_at=state.last_success_at,
         last_attempt_at=state.last_attempt_at,
         last_error=state.last_error,
-        running=_alive(state.running_pid),
+        running=process_alive(state.running_pid),
         check_ok=state.last_check_ok,
         check_summary=state.last_check,
         credential_backend=state.credential_backend,

@@ -118,6 +118,8 @@ class SyncReport:
     error: str = ""
     cancelled: bool = False
     delivered_orders: int = 0  # primary orders marked delivered after the pull
+    #: Head-office master-data changes that local drafts were made against, for a person.
+    notices: tuple[str, ...] = ()
 
     def summary(self) -> str:
         if self.error:
@@ -130,6 +132,8 @@ class SyncReport:
         ]
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} not applied")
+        if self.notices:
+            parts.append(f"{len(self.notices)} draft(s) to review")
         if self.cancelled:
             parts.append("cancelled")
         text = "sync: " + ", ".join(parts)

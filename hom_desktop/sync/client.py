@@ -126,12 +126,12 @@ class ServerClient:
         path: str,
         *,
         body: BaseModel | dict[str, Any] | None = None,
+        content: bytes | None = None,
         params: dict[str, Any] | None = None,
         retry: bool = True,
     ) -> bytes:
         """The answer's body (JSON bytes) for a 2xx; raises Unreachable, ServerFailed or
-        ServerRefused."""
-        content: bytes | None = None
+        ServerRefused. ``content`` is a body already encoded as JSON."""
         headers: dict[str, str] = {}
         if body is not None:
             if isinstance(body, BaseModel):
@@ -140,6 +140,7 @@ class ServerClient:
                 import json
 
                 content = json.dumps(body).encode()
+        if content is not None:
             headers["Content-Type"] = "application/json"
             if len(content) >= GZIP_FROM:
                 content = gzip.compress(content, compresslevel=5)

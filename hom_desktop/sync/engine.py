@@ -9,12 +9,15 @@ other side recognises it.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import random
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,9 +40,9 @@ from hom.schemas.sync import (
     ItemStatus,
     PullPage,
     PushAnswer,
-    PushRequest,
 )
-from hom.sync import changelog, check, inbound
+from hom.sync import check, inbound
+from hom.sync.state import process_alive
 from hom_desktop.sync.api import (
     CheckRow,
     Phase,
@@ -73,6 +76,7 @@ class _Tally:
     skipped: int = 0
     delivered_orders: int = 0
     conflicts: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,13 +154,17 @@ def run(
     is_cancelled = cancelled or (lambda: False)
     started = utcnow()
     who = _who(store)
-    _set_state(
-        store,
-        who.installation_id,
-        running_pid=os.getpid(),
-        running_since=started,
-        last_attempt_at=started,
-    )
+    with store.transaction() as session:
+        state = state_crud.get_or_add(session, who.installation_id)
+        other = state.running_pid
+        if other not in (0, os.getpid()) and process_alive(other):
+            raise SyncError(
+                f"a sync of this store is already running (process {other}): wait for it to finish",
+                field="store",
+            )
+        state.running_pid = os.getpid()
+        state.running_since = started
+        state.last_attempt_at = started
     tally = _Tally()
     error = ""
     online = False
@@ -207,6 +215,7 @@ def run(
         error=error,
         cancelled=stopped,
         delivered_orders=tally.delivered_orders,
+        notices=tuple(tally.notices),
     )
     values: dict[str, object] = {
         "running_pid": 0,
@@ -223,6 +232,8 @@ def run(
             log.warning("sync sanity check: %s", sanity.summary())
     for conflict in tally.conflicts[:50]:
         log.warning("pulled change not applied: %s", conflict)
+    for notice in tally.notices[:50]:
+        log.warning("%s", notice)
     if error:
         log.warning("sync failed: %s", error)
     else:
@@ -291,6 +302,50 @@ def _reason(result) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One push request, ready to send: its seqs and its JSON body."""
+
+    seqs: list[int]
+    body: bytes
+
+
+def _build_batch(
+    store: Store, installation_id: uuid.UUID, epoch: int, after: int, limit: int
+) -> _Batch | None:
+    """The next contiguous run of pending items above ``after`` as a ``PushRequest`` body (plain
+    rows to JSON: the change log already holds each payload as the wire's JSON)."""
+    with store.reader() as session:
+        rows = state_crud.pending_rows_after(
+            session, installation_id=installation_id, epoch=epoch, after_seq=after, limit=limit
+        )
+    items: list[dict] = []
+    for row in rows:  # one contiguous run: the server takes seqs rising by one
+        if items and row.seq != items[-1]["seq"] + 1:
+            break
+        items.append(
+            {
+                "seq": row.seq,
+                "entity": row.entity,
+                "entity_id": str(row.entity_id),
+                "operation": row.operation,
+                "site_id": str(row.site_id) if row.site_id else None,
+                "payload_version": row.payload_version,
+                "payload": row.payload,
+                "created_at": row.created_at.isoformat(),
+            }
+        )
+    if not items:
+        return None
+    body = {
+        "installation_id": str(installation_id),
+        "epoch": epoch,
+        "items": items,
+        "sent_at": utcnow().isoformat(),
+    }
+    return _Batch([i["seq"] for i in items], json.dumps(body, separators=(",", ":")).encode())
+
+
 def push(
     engine: SyncEngine,
     client: ServerClient,
@@ -299,7 +354,10 @@ def push(
     progress: Callable[[SyncProgress], None],
     cancelled: Callable[[], bool],
 ) -> bool:
-    """Push every pending item, oldest epoch first, in seq order; True when cancelled."""
+    """Push every pending item, oldest epoch first, in seq order; True when cancelled.
+
+    The next batch is read and encoded on a helper thread while the server works on the
+    current one (it is sent only after the current one's answer is recorded)."""
     store = engine.store
     batch = max(1, min(engine.options.batch_size, MAX_PUSH_ITEMS))
     with store.reader() as session:
@@ -307,49 +365,49 @@ def push(
         epochs = state_crud.pending_epochs(session)
     done = 0
     progress(SyncProgress(Phase.PUSH, 0, total))
-    for installation_id, epoch in epochs:
-        after = 0
-        while True:
-            if cancelled():
-                return True
-            with store.reader() as session:
-                rows = state_crud.pending_after(
-                    session,
-                    installation_id=installation_id,
-                    epoch=epoch,
-                    after_seq=after,
-                    limit=batch,
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hom-sync-push") as ahead:
+        for installation_id, epoch in epochs:
+            after = 0
+            upcoming = None
+            while True:
+                if cancelled():
+                    return True
+                current = (
+                    upcoming.result()
+                    if upcoming is not None
+                    else _build_batch(store, installation_id, epoch, after, batch)
                 )
-                items = []
-                for row in rows:  # one contiguous run: the server takes seqs rising by one
-                    if items and row.seq != items[-1].seq + 1:
-                        break
-                    items.append(changelog.to_change_item(row))
-            if not items:
-                break
-            request = PushRequest(
-                installation_id=installation_id, epoch=epoch, items=items, sent_at=utcnow()
-            )
-            try:
-                raw = client.request("POST", "/sync/push", body=request)
-            except ServerRefused as exc:
-                if exc.status == 413 and batch > 1:
-                    batch = max(1, batch // 2)
-                    continue
-                if exc.status == 409 and exc.body.get("expected_seq") is not None:
-                    _server_lost_items(store, installation_id, epoch, items[0].seq, exc)
-                    after = 0
-                    continue
-                _attempt_failed(store, installation_id, epoch, items, refusal_text(exc))
-                raise
-            except (Unreachable, ServerFailed) as exc:
-                _attempt_failed(store, installation_id, epoch, items, exc.message)
-                raise
-            answer = PushAnswer.model_validate_json(raw)
-            record_answer(store, answer, installation_id=installation_id, epoch=epoch, tally=tally)
-            after = items[-1].seq
-            done += len(items)
-            progress(SyncProgress(Phase.PUSH, done, max(total, done)))
+                upcoming = None
+                if current is None:
+                    break
+                upcoming = ahead.submit(
+                    _build_batch, store, installation_id, epoch, current.seqs[-1], batch
+                )
+                try:
+                    raw = client.request("POST", "/sync/push", content=current.body)
+                except ServerRefused as exc:
+                    upcoming.result()
+                    upcoming = None
+                    if exc.status == 413 and batch > 1:
+                        batch = max(1, batch // 2)
+                        continue
+                    if exc.status == 409 and exc.body.get("expected_seq") is not None:
+                        _server_lost_items(store, installation_id, epoch, current.seqs[0], exc)
+                        after = 0
+                        continue
+                    _attempt_failed(store, installation_id, epoch, current.seqs, refusal_text(exc))
+                    raise
+                except (Unreachable, ServerFailed) as exc:
+                    upcoming.result()
+                    _attempt_failed(store, installation_id, epoch, current.seqs, exc.message)
+                    raise
+                answer = PushAnswer.model_validate_json(raw)
+                record_answer(
+                    store, answer, installation_id=installation_id, epoch=epoch, tally=tally
+                )
+                after = current.seqs[-1]
+                done += len(current.seqs)
+                progress(SyncProgress(Phase.PUSH, done, max(total, done)))
     return False
 
 
@@ -386,14 +444,10 @@ def record_answer(
         )
 
 
-def _attempt_failed(store: Store, installation_id, epoch, items, error: str) -> None:
+def _attempt_failed(store: Store, installation_id, epoch, seqs: list[int], error: str) -> None:
     with store.transaction() as session:
         outbox_crud.record_attempt_failed(
-            session,
-            installation_id=installation_id,
-            epoch=epoch,
-            seqs=[i.seq for i in items],
-            error=error,
+            session, installation_id=installation_id, epoch=epoch, seqs=seqs, error=error
         )
 
 
@@ -432,35 +486,47 @@ def pull(
     cancelled: Callable[[], bool],
 ) -> bool:
     """Pull pages from the stored cursor, each applied with its cursor in one transaction;
-    True when cancelled."""
+    True when cancelled. The next page is fetched on a helper thread while this one applies."""
     store = engine.store
     limit = max(1, min(engine.options.page_limit, MAX_PULL_LIMIT))
     with store.reader() as session:
         state = state_crud.get(session, installation_id)
         cursor = state.pull_cursor if state else ""
+
+    def fetch(after: str) -> PullPage:
+        params: dict[str, object] = {"limit": limit}
+        if after:
+            params["cursor"] = after
+        return PullPage.model_validate_json(client.request("GET", "/sync/pull", params=params))
+
     progress(SyncProgress(Phase.PULL, 0, None))
-    while True:
-        if cancelled():
-            return True
-        params = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        page = PullPage.model_validate_json(client.request("GET", "/sync/pull", params=params))
-        now = utcnow()
-        with store.transaction() as session:
-            outcome = inbound.apply_page(
-                session, page.items, installation_id=installation_id, at=now
-            )
-            state = state_crud.get_or_add(session, installation_id)
-            state.pull_cursor = page.next_cursor
-        cursor = page.next_cursor
-        tally.pulled += len(page.items)
-        tally.applied += outcome.applied
-        tally.skipped += outcome.skipped
-        tally.conflicts.extend(outcome.conflicts)
-        progress(SyncProgress(Phase.PULL, tally.pulled, None))
-        if not page.has_more:
-            return False
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hom-sync-pull") as ahead:
+        upcoming = ahead.submit(fetch, cursor)
+        while True:
+            page = upcoming.result()
+            if cancelled():
+                return True
+            if page.has_more:
+                upcoming = ahead.submit(fetch, page.next_cursor)
+            now = utcnow()
+            with store.transaction() as session:
+                outcome = inbound.apply_page(
+                    session, page.items, installation_id=installation_id, at=now
+                )
+                state = state_crud.get_or_add(session, installation_id)
+                state.pull_cursor = page.next_cursor
+            tally.pulled += len(page.items)
+            tally.applied += outcome.applied
+            tally.skipped += outcome.skipped
+            tally.conflicts.extend(outcome.conflicts)
+            tally.notices.extend(outcome.notices)
+            progress(SyncProgress(Phase.PULL, tally.pulled, None))
+            if not page.has_more:
+                return False
+            if cancelled():
+                with contextlib.suppress(Exception):
+                    upcoming.result()  # let the fetch in flight finish; its page is not applied
+                return True
 
 
 def deliver_received(store: Store) -> int:
