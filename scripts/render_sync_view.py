@@ -2,10 +2,11 @@
 
     python scripts/render_sync_view.py [--out docs/img/sync.png]
 
-Starts a real ``hom-server`` on loopback (SQLite, the test company), enrols a depot store,
-posts a few receipts and one entry for another site's location (the server refuses it, saying
-why), syncs through the application's worker, posts two more receipts (pending) and grabs the
-main window on the sync view.
+Starts a real ``hom-server`` on loopback (SQLite, the test company) and enrols a depot store.
+It posts a few receipts, one entry for another site's location (the server refuses it, saying
+why) and a draft order whose product's price the head office then changes. It syncs through the
+application's worker, posts two more receipts (pending) and grabs the main window on the sync
+view.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> int:
         session = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
         _receive(session, world.dep01_wh, world.soap, [40, 12, 3])
         _foreign_entry(session, world.dep02_wh)
+        _draft_then_price_change(server, session, world)
         qsettings = QSettings(str(work / "render.ini"), QSettings.Format.IniFormat)
         window = MainWindow(session, qsettings)
         window.resize(1280, 800)
@@ -72,6 +74,29 @@ def main() -> int:
         wait_for_idle()
         desk.close()
     return 0 if ok else 1
+
+
+def _draft_then_price_change(server, session, world) -> None:
+    """A draft order at the depot, then the head office raises the product's price: the sync
+    names the draft for a person to review."""
+    from hom.models.enums import OrderLevel
+    from hom.services import orders
+    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
+
+    with session.store.transaction() as s:
+        orders.create_order(
+            s,
+            ctx=session.ctx,
+            level=OrderLevel.PRIMARY,
+            order_in={
+                "seller_location_id": world.dep01_wh,
+                "distributor_id": world.dist_north,
+                "lines": [{"product_id": world.shampoo, "quantity": 2}],
+            },
+        )
+    token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
+    with server.client(token) as c:
+        c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
 
 
 if __name__ == "__main__":

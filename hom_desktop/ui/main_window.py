@@ -121,7 +121,7 @@ class StatusBar:
         sync.statusChanged.connect(self.show_status)
         sync.runningChanged.connect(self.show_running)
         sync.progressed.connect(self.show_progress)
-        sync.message.connect(self.message.setText)
+        sync.message.connect(self.show_message)
         app.changed.connect(lambda _d: self.refresh())
         app.waiting.connect(self.show_waiting)
         self.show_status(sync.status)
@@ -131,6 +131,11 @@ class StatusBar:
         """Why a save is waiting for the store (empty: it no longer is)."""
         self.message.setText(text)
         self.message.repaint()
+
+    def show_message(self, text: str) -> None:
+        """News of the sync; the whole sentence in the tooltip when the bar is too narrow."""
+        self.message.setText(text)
+        self.message.setToolTip(text)
 
     def set_online(self, online: bool | None, text: str = "") -> None:
         status = self.window.sync.status

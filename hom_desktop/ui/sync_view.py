@@ -19,7 +19,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QProgressBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -41,6 +44,7 @@ from hom_desktop.ui.table_model import (
 
 if TYPE_CHECKING:
     from hom.sync.state import SyncStatus
+    from hom_desktop.sync.api import SyncReport
 
 #: What each synced entity is called on screen.
 ENTITY_NAMES = {
@@ -176,6 +180,7 @@ class SyncView(BaseView):
         self.progress_row = QWidget()
         self.progress_row.setLayout(hbox(self.progress_label, self.progress))
         layout.addWidget(self.progress_row)
+        layout.addWidget(self._notes_box())
         self.counts = label("", "subtitle")
         self.counts.setObjectName("sync-counts")
         layout.addWidget(self.counts)
@@ -205,9 +210,11 @@ class SyncView(BaseView):
         self.worker.runningChanged.connect(self.show_running)
         self.worker.progressed.connect(self.show_progress)
         self.worker.message.connect(self.say)
+        self.worker.finished.connect(self.show_report)
         self.model.set_fetch(offset_pager(self._read))
         self.show_status(self.worker.status)
         self.show_running(self.worker.running)
+        self.show_report(self.worker.last_report)
 
     # --- layout -------------------------------------------------------------------------
 
@@ -239,6 +246,34 @@ class SyncView(BaseView):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         return box
+
+    def _notes_box(self) -> QGroupBox:
+        """What the last sync brought that a person must look at: drafts made against master
+        data the head office has since changed, and received changes that could not apply."""
+        self.notes_box = QGroupBox("To review from the last sync")
+        col = QVBoxLayout(self.notes_box)
+        self.notes = QListWidget()
+        self.notes.setObjectName("sync-notes")
+        self.notes.setAccessibleName("To review from the last sync")
+        self.notes.setWordWrap(True)
+        self.notes.setMaximumHeight(self.notes.fontMetrics().height() * 6)
+        col.addWidget(self.notes)
+        self.notes_box.hide()
+        return self.notes_box
+
+    def show_report(self, report: SyncReport | None) -> None:
+        """List the last run's notices and unapplied changes (kept until the next run)."""
+        if report is None:
+            return
+        self.notes.clear()
+        for text in report.notices:
+            item = QListWidgetItem(theme.icon("edit"), text)
+            item.setToolTip("A draft made before the head office changed this: check it")
+            self.notes.addItem(item)
+        for text in report.conflicts:
+            item = QListWidgetItem(theme.icon("warning"), f"Not applied here: {text}")
+            self.notes.addItem(item)
+        self.notes_box.setVisible(self.notes.count() > 0)
 
     # --- reading --------------------------------------------------------------------------
 

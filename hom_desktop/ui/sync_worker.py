@@ -123,8 +123,12 @@ def report_text(report: SyncReport) -> str:
     text = f"Synced {report.finished_at.astimezone():%H:%M}: " + ", ".join(parts)
     if report.cancelled:
         text += " (cancelled; what was sent or received stays so)"
+    if report.notices:
+        text += f"; {formats.plural(len(report.notices), 'draft')} to review"
+    if report.conflicts:
+        text += f"; {formats.plural(len(report.conflicts), 'received change')} not applied"
     if report.check is not None and not report.check.ok:
-        text += "; sanity check MISMATCH (see the Sync view)"
+        text += "; sanity check MISMATCH"
     return text
 
 

@@ -426,3 +426,47 @@ def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
         assert left in (0, 2)  # stopped between batches: all of a batch or none of it
     finally:
         desk.close()
+
+
+def test_a_draft_made_before_a_head_office_price_change_is_listed_to_review(
+    qtbot, company, server, tmp_path, credential_file, prompt_log
+):
+    from hom.models.enums import OrderLevel
+    from hom.services import orders
+    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
+
+    _env, _url, world = company
+    desk = enrol_desk(server, tmp_path / "drafts", site="DEP01")
+    try:
+        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+        with desk.store.transaction() as s:
+            draft = orders.create_order(
+                s,
+                ctx=app.ctx,
+                level=OrderLevel.PRIMARY,
+                order_in={
+                    "seller_location_id": world.dep01_wh,
+                    "distributor_id": world.dist_north,
+                    "lines": [{"product_id": world.shampoo, "quantity": 2}],
+                },
+            ).number
+        token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
+        with server.client(token) as c:
+            r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
+            assert r.status_code == 200, r.text
+        window = _window(qtbot, app)
+        worker, view = window.sync, window.show_view("sync")
+        assert isinstance(view, SyncView) and not view.notes_box.isVisible()
+        worker.sync_now()
+        qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+        notes = [view.notes.item(i).text() for i in range(view.notes.count())]
+        assert view.notes_box.isVisible()
+        assert any(draft in n and "36.00 -> 37.50" in n for n in notes), notes
+        assert "; 1 draft to review" in window.status.message.text()
+        later = SyncView(app)  # a view opened after the run shows it too
+        qtbot.addWidget(later)
+        assert later.notes.count() == view.notes.count()
+        window.close()
+        drain()
+    finally:
+        desk.close()
