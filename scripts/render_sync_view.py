@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,20 +38,23 @@ def main() -> int:
     args = parser.parse_args()
     # The test company and its helpers: the same world the sync tests run against.
     from tests.server.harness import running_server
-    from tests.server.world import CLERK_PASSWORD
-    from tests.sync.helpers import enrol_desk
-    from tests.ui.test_sync_view import _foreign_entry, _receive, signed_in, sqlite_company
+    from tests.ui.test_sync_view import (
+        depot_clerk,
+        draft_then_price_change,
+        queue_foreign_entry,
+        receive_stock,
+        sqlite_company,
+    )
 
     app = ensure_app()
     style(app)
     work = Path(tempfile.mkdtemp(prefix="hom-render-sync-"))
     env, _url, world = sqlite_company(work)
-    with running_server(env, work / "server.log") as server:
-        desk = enrol_desk(server, work / "dep01", site="DEP01")
-        session = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-        _receive(session, world.dep01_wh, world.soap, [40, 12, 3])
-        _foreign_entry(session, world.dep02_wh)
-        _draft_then_price_change(server, session, world)
+    with ExitStack() as stack, running_server(env, work / "server.log") as server:
+        session = stack.enter_context(depot_clerk(server, work / "dep01"))
+        receive_stock(session, world.dep01_wh, world.soap, [40, 12, 3])
+        queue_foreign_entry(session, world.dep02_wh)
+        draft_then_price_change(server, session, world)
         qsettings = QSettings(str(work / "render.ini"), QSettings.Format.IniFormat)
         window = MainWindow(session, qsettings)
         window.resize(1280, 800)
@@ -60,7 +64,7 @@ def main() -> int:
         while window.sync.running and time.monotonic() < deadline:
             QApplication.processEvents()
             time.sleep(0.02)
-        _receive(session, world.dep01_wh, world.shampoo, [24, 6])
+        receive_stock(session, world.dep01_wh, world.shampoo, [24, 6])
         session.notify("stock")
         window.show_view("sync")
         for _ in range(10):
@@ -72,31 +76,7 @@ def main() -> int:
         window.sync.stop()
         window.close()
         wait_for_idle()
-        desk.close()
     return 0 if ok else 1
-
-
-def _draft_then_price_change(server, session, world) -> None:
-    """A draft order at the depot, then the head office raises the product's price: the sync
-    names the draft for a person to review."""
-    from hom.models.enums import OrderLevel
-    from hom.services import orders
-    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
-
-    with session.store.transaction() as s:
-        orders.create_order(
-            s,
-            ctx=session.ctx,
-            level=OrderLevel.PRIMARY,
-            order_in={
-                "seller_location_id": world.dep01_wh,
-                "distributor_id": world.dist_north,
-                "lines": [{"product_id": world.shampoo, "quantity": 2}],
-            },
-        )
-    token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
-    with server.client(token) as c:
-        c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
 
 
 if __name__ == "__main__":

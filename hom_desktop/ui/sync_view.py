@@ -256,7 +256,6 @@ class SyncView(BaseView):
         self.notes.setObjectName("sync-notes")
         self.notes.setAccessibleName("To review from the last sync")
         self.notes.setWordWrap(True)
-        self.notes.setMaximumHeight(self.notes.fontMetrics().height() * 6)
         col.addWidget(self.notes)
         self.notes_box.hide()
         return self.notes_box
@@ -273,6 +272,8 @@ class SyncView(BaseView):
         for text in report.conflicts:
             item = QListWidgetItem(theme.icon("warning"), f"Not applied here: {text}")
             self.notes.addItem(item)
+        shown = min(max(self.notes.count(), 1), 5)  # up to five lines, then it scrolls
+        self.notes.setFixedHeight(shown * (self.notes.fontMetrics().height() + 10) + 8)
         self.notes_box.setVisible(self.notes.count() > 0)
 
     # --- reading --------------------------------------------------------------------------

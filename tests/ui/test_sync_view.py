@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
@@ -248,6 +248,41 @@ def signed_in(store, username: str, password: str) -> AppSession:
     return AppSession(store=store, settings=store.settings, ctx=ctx, who=who)
 
 
+@contextmanager
+def depot_clerk(server, path) -> Iterator[AppSession]:
+    """A DEP01 store enrolled with ``server`` in ``path``, its clerk signed in; closed after."""
+    desk = enrol_desk(server, path, site="DEP01")
+    try:
+        yield signed_in(desk.store, "clerk1", CLERK_PASSWORD)
+    finally:
+        desk.close()
+
+
+def draft_then_price_change(server, app: AppSession, world) -> str:
+    """A draft primary order at the depot, then the head office raises its product's price on
+    the server: the next sync names the draft for a person to review. The draft's number."""
+    from hom.models.enums import OrderLevel
+    from hom.services import orders
+    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
+
+    with app.store.transaction() as s:
+        draft = orders.create_order(
+            s,
+            ctx=app.ctx,
+            level=OrderLevel.PRIMARY,
+            order_in={
+                "seller_location_id": world.dep01_wh,
+                "distributor_id": world.dist_north,
+                "lines": [{"product_id": world.shampoo, "quantity": 2}],
+            },
+        ).number
+    token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
+    with server.client(token) as c:
+        r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
+        assert r.status_code == 200, r.text
+    return draft
+
+
 def _window(qtbot, app: AppSession) -> MainWindow:
     app.sync_worker = SyncWorker(app, engine=SyncEngine(app.store, options=FAST))
     window = MainWindow(app, app_settings())
@@ -257,7 +292,7 @@ def _window(qtbot, app: AppSession) -> MainWindow:
     return window
 
 
-def _receive(app: AppSession, location_id, product_id, quantities: list[int]) -> None:
+def receive_stock(app: AppSession, location_id, product_id, quantities: list[int]) -> None:
     with app.store.transaction() as s:
         for qty in quantities:
             stock.receive(
@@ -267,7 +302,7 @@ def _receive(app: AppSession, location_id, product_id, quantities: list[int]) ->
             )
 
 
-def _foreign_entry(app: AppSession, location_id) -> None:
+def queue_foreign_entry(app: AppSession, location_id) -> None:
     """Queue a stock entry for another site's location, as a buggy or tampered client would:
     the server must refuse it with its reason."""
     with app.store.transaction() as s:
@@ -281,11 +316,9 @@ def test_sync_now_runs_in_the_background_and_empties_the_queue(
     qtbot, company, server, tmp_path, credential_file, prompt_log
 ):
     _env, url, world = company
-    desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
-    try:
-        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-        _receive(app, world.dep01_wh, world.soap, [40, 12, 3])
-        _foreign_entry(app, world.dep02_wh)
+    with depot_clerk(server, tmp_path / "dep01") as app:
+        receive_stock(app, world.dep01_wh, world.soap, [40, 12, 3])
+        queue_foreign_entry(app, world.dep02_wh)
         window = _window(qtbot, app)
         worker, bar = window.sync, window.status
         assert worker.enrolled and worker.timer.isActive()  # its own timer is set
@@ -312,7 +345,7 @@ def test_sync_now_runs_in_the_background_and_empties_the_queue(
         report = worker.last_report
         assert report is not None and report.online and report.rejected == 1, report
         assert report.pushed >= 3
-        assert ledger_ids(desk.store) <= ledger_ids(url)  # every local entry is on the server
+        assert ledger_ids(app.store) <= ledger_ids(url)  # every local entry is on the server
         assert bar.pending.text() == "0 waiting to sync"
         assert bar.rejected.text() == "1 rejected" and bar.rejected.isVisible()
         assert bar.connection.text() == "Online" and not bar.progress.isVisible()
@@ -338,20 +371,17 @@ def test_sync_now_runs_in_the_background_and_empties_the_queue(
         assert bar.pending.text() == "0 waiting to sync" and bar.rejected.text() == "1 rejected"
         window.close()
         drain()
-    finally:
-        desk.close()
 
 
 def test_a_server_that_is_down_shows_offline_and_the_error(
     qtbot, company, tmp_path, credential_file, prompt_log
 ):
     env, _url, world = company
-    with running_server(env, tmp_path / "server.log") as server:
-        desk = enrol_desk(server, tmp_path / "dep01", site="DEP01")
-    # The server has stopped.
-    try:
-        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-        _receive(app, world.dep01_wh, world.soap, [5])
+    with ExitStack() as stack:
+        with running_server(env, tmp_path / "server.log") as server:
+            app = stack.enter_context(depot_clerk(server, tmp_path / "dep01"))
+        # The server has stopped.
+        receive_stock(app, world.dep01_wh, world.soap, [5])
         window = _window(qtbot, app)
         worker, bar = window.sync, window.status
         window.sync_now_action.trigger()
@@ -372,8 +402,6 @@ def test_a_server_that_is_down_shows_offline_and_the_error(
         assert view.facts["connection"].text() == "Offline"
         window.close()
         drain()
-    finally:
-        desk.close()
 
 
 @contextmanager
@@ -398,10 +426,8 @@ def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
     qtbot, company, server, tmp_path, credential_file, prompt_log
 ):
     _env, _url, world = company
-    desk = enrol_desk(server, tmp_path / "dep01b", site="DEP01")
-    try:
-        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-        _receive(app, world.dep01_wh, world.soap, [2, 3])
+    with depot_clerk(server, tmp_path / "dep01b") as app:
+        receive_stock(app, world.dep01_wh, world.soap, [2, 3])
         window = _window(qtbot, app)
         worker = window.sync
         view = window.show_view("sync")
@@ -421,39 +447,17 @@ def test_cancel_stops_the_run_and_closing_the_window_never_waits_on_it(
         window.close()
         drain()
         assert not worker.timer.isActive()
-        with desk.store.reader() as s:
+        with app.store.reader() as s:
             left = sync_console.status(s).pending
         assert left in (0, 2)  # stopped between batches: all of a batch or none of it
-    finally:
-        desk.close()
 
 
 def test_a_draft_made_before_a_head_office_price_change_is_listed_to_review(
     qtbot, company, server, tmp_path, credential_file, prompt_log
 ):
-    from hom.models.enums import OrderLevel
-    from hom.services import orders
-    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
-
     _env, _url, world = company
-    desk = enrol_desk(server, tmp_path / "drafts", site="DEP01")
-    try:
-        app = signed_in(desk.store, "clerk1", CLERK_PASSWORD)
-        with desk.store.transaction() as s:
-            draft = orders.create_order(
-                s,
-                ctx=app.ctx,
-                level=OrderLevel.PRIMARY,
-                order_in={
-                    "seller_location_id": world.dep01_wh,
-                    "distributor_id": world.dist_north,
-                    "lines": [{"product_id": world.shampoo, "quantity": 2}],
-                },
-            ).number
-        token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
-        with server.client(token) as c:
-            r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
-            assert r.status_code == 200, r.text
+    with depot_clerk(server, tmp_path / "drafts") as app:
+        draft = draft_then_price_change(server, app, world)
         window = _window(qtbot, app)
         worker, view = window.sync, window.show_view("sync")
         assert isinstance(view, SyncView) and not view.notes_box.isVisible()
@@ -468,5 +472,3 @@ def test_a_draft_made_before_a_head_office_price_change_is_listed_to_review(
         assert later.notes.count() == view.notes.count()
         window.close()
         drain()
-    finally:
-        desk.close()
