@@ -88,7 +88,7 @@ def connection_text(status: SyncStatus | None, running: bool = False) -> str:
     """The status bar's word for the connection."""
     if status is None or not status.enrolled:
         return NOT_ENROLLED
-    if running:
+    if running or status.running:  # this window's run, or ``hom-desktop sync`` elsewhere
         return "Syncing…"
     if status.online is None:
         return "Not synced yet"
