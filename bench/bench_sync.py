@@ -155,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--profile", action="store_true", help="profile the manager's pull")
     args = parser.parse_args()
     n = args.entries
     os.environ["HOM_CREDENTIAL_BACKEND"] = "file"
@@ -204,7 +205,15 @@ def main() -> None:
         # 2. pull: the whole pull through the engine
         time.sleep(1)
         clock = PhaseClock()
-        report = mgr.engine.run_once(progress=clock)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            report = profiler.runcall(mgr.engine.run_once, progress=clock)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        else:
+            report = mgr.engine.run_once(progress=clock)
         assert report.ok, report.summary()
         pulled_s = clock.seconds[str(Phase.PULL)]
         # ... and applying alone: the same pages fetched first, then applied with their cursor

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from hom.core.errors import DomainError
@@ -32,6 +33,7 @@ from hom.crud import inventory as inventory_crud
 from hom.crud import replica as replica_crud
 from hom.crud import site as site_crud
 from hom.crud import sync_state as state_crud
+from hom.schemas.inventory import LedgerEntrySync
 from hom.schemas.sync import FeedItem, Operation
 from hom.sync import apply
 from hom.sync import entities as E
@@ -54,6 +56,7 @@ APPLY_ORDER: tuple[str, ...] = (
     E.LEDGER,
 )
 _RANK = {entity: index for index, entity in enumerate(APPLY_ORDER)}
+_LEDGER_LIST = TypeAdapter(list[LedgerEntrySync])
 
 #: Ledger fields that must agree when an entry with the same id is already here.
 _LEDGER_SAME = ("location_id", "product_id", "batch_id", "quantity", "voucher_id", "voucher_type")
@@ -192,11 +195,15 @@ def _apply_ledger(session: Session, items: list[FeedItem], out: PageOutcome, at)
     if not items:
         return
     parsed: list[tuple[FeedItem, Any]] = []
-    for item in items:
-        try:
-            parsed.append((item, apply.parse_ledger(item.payload)))
-        except DomainError as exc:
-            out.conflicts.append(_describe(item, exc.message))
+    try:  # a page's entries validated in one call; one by one only when one is refused
+        entries = _LEDGER_LIST.validate_python([item.payload for item in items])
+        parsed = list(zip(items, entries, strict=True))
+    except ValidationError:
+        for item in items:
+            try:
+                parsed.append((item, apply.parse_ledger(item.payload)))
+            except DomainError as exc:
+                out.conflicts.append(_describe(item, exc.message))
     entries = [p[1] for p in parsed]
     outcomes = apply.apply_ledger_entries(session, entries, at=at)
     already: list[tuple[FeedItem, Any]] = []
