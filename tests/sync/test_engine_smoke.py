@@ -95,3 +95,24 @@ def test_a_second_sync_of_the_same_store_waits_for_the_first(server, tmp_path) -
     finally:
         sleeper.kill()
         desk.close()
+
+
+def test_watch_keeps_syncing_until_stopped(server, world, tmp_path) -> None:
+    from hom_desktop.sync.api import SyncOptions
+    from tests.sync.helpers import pending, write_receipts
+
+    options = SyncOptions(timeout_s=10, retries=0, backoff_s=0.05, watch_interval_s=0.1)
+    desk = enrol_desk(server, tmp_path / "watch", site="DEP02", options=options)
+    reports = []
+    try:
+
+        def seen(report) -> None:
+            reports.append(report)
+            if len(reports) == 1:  # a clerk saves between two runs
+                write_receipts(desk, world.dep02_wh, world.soap, 3)
+
+        desk.engine.watch(stop=lambda: len(reports) >= 3, on_report=seen)
+        assert len(reports) == 3 and all(r.ok for r in reports)
+        assert sum(r.pushed for r in reports) == 3 and pending(desk) == 0
+    finally:
+        desk.close()
