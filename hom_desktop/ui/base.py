@@ -58,11 +58,13 @@ class SignedIn:
 def busy_reason() -> str:
     """Who holds the write lock, as far as this window knows: its own background job (named by
     its progress text), else another program."""
-    from hom_desktop.ui import ops
+    from hom_desktop.ui import ops, sync_worker
 
     label = ops.running_label()
     if label:
         return f"a background job is writing ({label.rstrip('…. ')})"
+    if sync_worker.busy():
+        return "the sync is writing what it received (it lets go between pages)"
     return "another window or program is writing to it"
 
 
@@ -85,6 +87,8 @@ class AppSession(QObject):
         self.settings = settings
         self.ctx = ctx
         self.who = who
+        self.sync_worker: QObject | None = None
+        """The session's background sync (``sync_worker.for_session``), made on first use."""
 
     def can(self, permission: str) -> bool:
         return self.ctx.can(permission)

@@ -8,6 +8,7 @@ per user in QSettings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -17,15 +18,18 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QProgressBar,
     QStackedWidget,
     QWidget,
 )
 
 from hom.core.names import APP_NAME
-from hom.services import reports
-from hom_desktop.ui import formats, prompts, theme
+from hom_desktop.ui import formats, prompts, sync_worker, theme
 from hom_desktop.ui.about import show_about
 from hom_desktop.ui.base import AppSession, BaseView
+
+if TYPE_CHECKING:
+    from hom.sync.state import SyncStatus
 
 
 def view_classes() -> list[type[BaseView]]:
@@ -37,6 +41,7 @@ def view_classes() -> list[type[BaseView]]:
     from hom_desktop.ui.parties import PartiesView
     from hom_desktop.ui.production import ProductionView
     from hom_desktop.ui.products import ProductsView
+    from hom_desktop.ui.sync_view import SyncView
     from hom_desktop.ui.tools import ToolsView
     from hom_desktop.ui.users import UsersView
 
@@ -50,11 +55,13 @@ def view_classes() -> list[type[BaseView]]:
         GeographyView,
         UsersView,
         ToolsView,
+        SyncView,
     ]
 
 
 class StatusBar:
-    """User, site, connection, changes waiting to sync and the last sync, kept current."""
+    """User, site, connection, changes waiting to sync, rejected ones, the last sync and the last
+    error, and the progress of a running sync: kept current by the sync worker's signals."""
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
@@ -72,10 +79,27 @@ class StatusBar:
         self.connection_icon = QLabel()
         self.connection = QLabel()
         self.connection.setObjectName("status-connection")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("status-sync-progress")
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setMaximumWidth(self.progress.fontMetrics().averageCharWidth() * 16)
+        self.progress.setMaximumHeight(self.progress.fontMetrics().height() + 4)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
         self.pending = QLabel()
         self.pending.setObjectName("status-pending")
+        self.rejected = QLabel()
+        self.rejected.setObjectName("status-rejected")
+        self.rejected.setProperty("role", "error")
+        self.rejected.setToolTip("Changes the server refused: see the Sync view for the reasons")
+        self.rejected.hide()
         self.last_sync = QLabel("Last sync: never")
         self.last_sync.setObjectName("status-last-sync")
+        self.error = QLabel()
+        self.error.setObjectName("status-sync-error")
+        self.error.setProperty("role", "error")
+        self.error.setMaximumWidth(self.error.fontMetrics().averageCharWidth() * 40)
+        self.error.hide()
         self.message = QLabel()
         self.message.setObjectName("status-message")
         bar.addWidget(self.message, 1)
@@ -84,38 +108,87 @@ class StatusBar:
             self.site,
             self.connection_icon,
             self.connection,
+            self.progress,
             self.pending,
+            self.rejected,
             self.last_sync,
+            self.error,
         ):
             bar.addPermanentWidget(widget)
-        self.set_online(False)
         self.timer = QTimer(window)
         self.timer.setInterval(15_000)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
+        sync = window.sync
+        sync.statusChanged.connect(self.show_status)
+        sync.runningChanged.connect(self.show_running)
+        sync.progressed.connect(self.show_progress)
+        sync.message.connect(self.show_message)
         app.changed.connect(lambda _d: self.refresh())
         app.waiting.connect(self.show_waiting)
-        self.refresh()
+        self.show_status(sync.status)
+        self.show_running(sync.running)
 
     def show_waiting(self, text: str) -> None:
         """Why a save is waiting for the store (empty: it no longer is)."""
         self.message.setText(text)
         self.message.repaint()
 
-    def set_online(self, online: bool) -> None:
-        server = getattr(self.window.app.settings, "server_url", None)
+    def show_message(self, text: str) -> None:
+        """News of the sync; the whole sentence in the tooltip when the bar is too narrow."""
+        self.message.setText(text)
+        self.message.setToolTip(text)
+
+    def set_online(self, online: bool | None, text: str = "") -> None:
+        status = self.window.sync.status
+        server = status.server_url if status is not None else ""
         self.connection_icon.setPixmap(
             theme.icon("online" if online else "offline").pixmap(QSize(12, 12))
         )
-        self.connection.setText("Online" if online else "Offline")
+        self.connection.setText(text or ("Online" if online else "Offline"))
         self.connection.setToolTip(
-            f"Sync server: {server}" if server else "No sync server is set up: working offline"
+            f"Sync server: {server}"
+            if server
+            else "Not enrolled with a sync server: this store works alone"
         )
 
-    def refresh(self) -> None:
-        n = self.window.app.read(reports.pending_sync_count)
-        self.pending.setText(f"{formats.quantity(n)} waiting to sync")
+    def show_status(self, status: SyncStatus | None) -> None:
+        running = self.window.sync.running
+        self.set_online(
+            bool(status and status.online), sync_worker.connection_text(status, running)
+        )
+        pending = status.pending if status is not None else 0
+        self.pending.setText(f"{formats.quantity(pending)} waiting to sync")
         self.pending.setToolTip("Changes made here that the sync has not sent yet")
+        rejected = status.rejected if status is not None else 0
+        self.rejected.setText(f"{formats.quantity(rejected)} rejected")
+        self.rejected.setVisible(rejected > 0)
+        self.last_sync.setText(sync_worker.last_sync_text(status))
+        if status is not None and status.last_attempt_at is not None:
+            self.last_sync.setToolTip(f"Last attempt: {formats.moment(status.last_attempt_at)}")
+        error = status.last_error if status is not None else ""
+        self.error.setText(f"Sync error: {error}" if error else "")
+        self.error.setToolTip(error)
+        self.error.setVisible(bool(error))
+
+    def show_running(self, running: bool) -> None:
+        self.progress.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)
+        status = self.window.sync.status
+        self.connection.setText(sync_worker.connection_text(status, running))
+
+    def show_progress(self, done: int, total: int, label: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+        else:
+            self.progress.setRange(0, 0)  # a busy bar: the pull knows no total ahead
+        self.progress.setToolTip(label)
+        self.message.setText(label)
+
+    def refresh(self) -> None:
+        self.window.sync.refresh_status()
 
 
 class MainWindow(QMainWindow):
@@ -137,6 +210,7 @@ class MainWindow(QMainWindow):
         self.views: dict[str, BaseView] = {}
         self.setup_window()
         self.setup_navigation()
+        self.sync = sync_worker.for_session(app)
         self.setup_menus()
         self.status = StatusBar(self)
         self.restore_state()
@@ -182,6 +256,12 @@ class MainWindow(QMainWindow):
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.sign_out_action.triggered.connect(self.sign_out)
         file_menu.addAction(self.sign_out_action)
+        self.sync_now_action = QAction(theme.icon("sync"), "S&ync now", self)
+        self.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sync_now_action.setToolTip("Send and receive changes now (Ctrl+Shift+S)")
+        self.sync_now_action.setEnabled(self.app.can("sync.run"))
+        self.sync_now_action.triggered.connect(self.sync.sync_now)
+        file_menu.addAction(self.sync_now_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -289,7 +369,14 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         lines = [f"Ctrl+{n}\t{cls.title}" for n, cls in enumerate(self.view_types, 1)]
-        lines += ["F5\tRefresh", "Ctrl+0\tSidebar", "Ctrl+Shift+L\tSign out", "Ctrl+Q\tQuit", ""]
+        lines += [
+            "F5\tRefresh",
+            "Ctrl+0\tSidebar",
+            "Ctrl+Shift+S\tSync now",
+            "Ctrl+Shift+L\tSign out",
+            "Ctrl+Q\tQuit",
+            "",
+        ]
         view = self.current_view
         if view is not None:
             for act in view.view_actions():
@@ -316,6 +403,7 @@ class MainWindow(QMainWindow):
             return
         self.save_state()
         self.status.timer.stop()
+        self.sync.stop()
         event.accept()
         if self.signing_out:
             self.signOutRequested.emit()

@@ -123,16 +123,23 @@ _pool: QThreadPool | None = None
 _running: set[Operation[Any]] = set()
 
 
+def one_thread_pool() -> QThreadPool:
+    """A pool with one thread that stays up: its jobs run one after another, and the
+    application waits for them when it quits (a running job must never be killed)."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    pool.setExpiryTimeout(-1)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(lambda: pool.waitForDone(-1))
+    return pool
+
+
 def worker_pool() -> QThreadPool:
     """The single background worker: jobs run one after another, never two at once."""
     global _pool
     if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(1)
-        _pool.setExpiryTimeout(-1)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(wait_for_idle)
+        _pool = one_thread_pool()
     return _pool
 
 
@@ -159,6 +166,7 @@ class Operation(Generic[T]):
         self._on_failure: Callable[[BaseException], None] | None = None
         self._on_cancel: Callable[[], None] | None = None
         self._on_done: Callable[[], None] | None = None
+        self._on_progress: Callable[[int, int, str], None] | None = None
         self._progress_label: str | None = None
         self._progress_title = ""
         self._cancellable = False
@@ -185,6 +193,12 @@ class Operation(Generic[T]):
         self._on_done = fn
         return self
 
+    def on_progress(self, fn: Callable[[int, int, str], None]) -> Operation[T]:
+        """Hear every ``progress.report(done, total, label)`` on the main thread (a status bar
+        showing the progress of work that has no dialog)."""
+        self._on_progress = fn
+        return self
+
     def with_progress(
         self, label: str, *, title: str = "", cancellable: bool = False
     ) -> Operation[T]:
@@ -207,14 +221,15 @@ class Operation(Generic[T]):
         """Ask the work to stop at its next check."""
         self._cancel.set()
 
-    def run(self) -> Operation[T]:
-        """Queue the work on the background worker and return at once."""
+    def run(self, pool: QThreadPool | None = None) -> Operation[T]:
+        """Queue the work on the background worker (or on ``pool``: work that waits on the
+        network must not hold up the store's jobs) and return at once."""
         bridge = _Bridge(self)
         self._bridge = bridge
         if self._progress_label is not None:
             self._dialog = self._make_dialog()
         _running.add(self)
-        worker_pool().start(_Task(self._work, bridge, Progress(bridge, self._cancel)))
+        (pool or worker_pool()).start(_Task(self._work, bridge, Progress(bridge, self._cancel)))
         return self
 
     def _make_dialog(self) -> QProgressDialog:
@@ -247,6 +262,8 @@ class Operation(Generic[T]):
     # --- main thread ------------------------------------------------------------------
 
     def _progressed(self, done: int, total: int, label: str) -> None:
+        if self._on_progress is not None and not self._parent_gone():
+            self._on_progress(done, total, label)
         if self._dialog is None or not shiboken6.isValid(self._dialog):
             return
         self._dialog.setMaximum(max(total, 0))
@@ -312,6 +329,7 @@ class Operation(Generic[T]):
     def _release(self) -> None:
         self._work = _finished_work
         self._on_success = self._on_failure = self._on_cancel = self._on_done = None
+        self._on_progress = None
         self._parent = None
 
     def _done(self) -> None:

@@ -29,7 +29,7 @@ from hom.core.store import open_store
 from hom.services import maintenance, reports, trace
 from hom.services.reports import LedgerFilter, LedgerRow
 from hom.services.trace import BatchTrace
-from hom_desktop.ui import formats, prompts, table_export, theme
+from hom_desktop.ui import formats, prompts, sync_worker, table_export, theme
 from hom_desktop.ui.base import AppSession, BaseView
 from hom_desktop.ui.forms import LocationCombo, label
 from hom_desktop.ui.inventory import LEDGER_COLUMNS, OptionalDate, local_day_start
@@ -246,8 +246,10 @@ class ToolsView(BaseView):
         ):
             return None
         store, settings, ctx = self.app.store, self.app.settings, self.app.ctx
+        sync_worker.stop_session(self.app)  # no sync writes into the file being replaced
 
         def work(_p: Progress) -> Path:
+            sync_worker.wait_for_idle()  # a running sync stops between batches first
             store.close()  # every connection returned; the engine reopens on the restored file
             safety = maintenance.restore(settings, ctx=ctx, source=source)
             _migrated(settings)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from hom.services import users
-from hom_desktop.ui import ops, prompts
+from hom_desktop.ui import ops, prompts, sync_worker
 from hom_desktop.ui.app import style
 from hom_desktop.ui.base import AppSession
 from hom_desktop.ui.signin import _who
@@ -35,6 +35,7 @@ def qsettings_dir(tmp_path, qapp):
 
 def drain() -> None:
     """Let queued background jobs finish and their results reach the main thread."""
+    sync_worker.wait_for_idle()
     ops.wait_for_idle()
     for _ in range(3):
         QApplication.processEvents()

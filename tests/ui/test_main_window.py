@@ -37,6 +37,7 @@ def test_an_admin_sees_every_view(qtbot, app_session):
         "geography",
         "users",
         "tools",
+        "sync",
     ]
     assert window.current_key == "dashboards"  # the first view on a first sign-in
 
@@ -48,7 +49,7 @@ def test_a_clerk_sees_only_what_the_role_allows(qtbot, kit, prompt_log):
         codes = [p.code for p in clerk.permissions]
     ctx = context_with(kit.ctx, *codes, username="clerk")
     window = _window(qtbot, make_session(kit, ctx))
-    assert _nav_keys(window) == ["orders", "inventory", "products", "parties", "tools"]
+    assert _nav_keys(window) == ["orders", "inventory", "products", "parties", "tools", "sync"]
     assert "users" not in window.go_actions and "geography" not in window.go_actions
     drain()
 
@@ -64,7 +65,7 @@ def test_status_bar_shows_user_site_connection_and_pending_sync(qtbot, kit, app_
     assert pending == set_up + 2
     assert bar.user.text().startswith("admin")
     assert bar.site.text() == "DEP01 · DEP01 site"
-    assert bar.connection.text() == "Offline"
+    assert bar.connection.text() == "Not enrolled (works alone)"
     assert bar.pending.text() == f"{set_up + 2} waiting to sync"
     assert bar.last_sync.text() == "Last sync: never"
     stocked_products(kit, [1])
