@@ -26,6 +26,7 @@ from hom.models.site import StockLocation
 BalanceKey = tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]  # location, product, batch
 
 _CHUNK = 400  # keys per IN (...) query: well under SQLite's variable limit
+_FEW_LOCATIONS = 4  # up to this many locations, balances are read by location and product lists
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def balances_for_keys(
     waits, then reads the first one's result. SQLite's BEGIN IMMEDIATE already serialises
     writers, and its dialect leaves the clause out."""
     found: dict[BalanceKey, BalanceRow] = {}
-    pairs = sorted({(loc, prod) for loc, prod, _ in keys})
+    pairs = {(loc, prod) for loc, prod, _ in keys}
     cols = (
         StockBalance.location_id,
         StockBalance.product_id,
@@ -57,14 +58,27 @@ def balances_for_keys(
         StockBalance.id,
         StockBalance.quantity,
     )
-    for chunk in _chunks(pairs):
-        stmt = select(*cols).where(
+    locations = sorted({loc for loc, _ in pairs})
+    if len(locations) <= _FEW_LOCATIONS:
+        # A voucher touches a location or two: two plain IN lists read (a few more rows than)
+        # the pairs wanted, and are much cheaper to run than a tuple IN of pairs.
+        products = sorted({prod for _, prod in pairs})
+        wheres = [
+            and_(StockBalance.location_id.in_(locations), StockBalance.product_id.in_(chunk))
+            for chunk in _chunks(products)
+        ]
+    else:
+        wheres = [
             tuple_(StockBalance.location_id, StockBalance.product_id).in_(chunk)
-        )
+            for chunk in _chunks(sorted(pairs))
+        ]
+    for where in wheres:
+        stmt = select(*cols).where(where)
         if for_update:
             stmt = stmt.order_by(StockBalance.id).with_for_update()
         for loc, prod, batch, bid, qty in session.execute(stmt):
-            found[(loc, prod, batch)] = BalanceRow(bid, qty)
+            if (loc, prod) in pairs:
+                found[(loc, prod, batch)] = BalanceRow(bid, qty)
     return found
 
 
@@ -368,21 +382,31 @@ def negative_balance_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def batches_on_hand(
-    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
-) -> list[tuple[uuid.UUID | None, int, Batch | None]]:
-    """(batch id, quantity, batch) with stock at a location, in no particular order: the stock
-    service orders them by its one first-expiry-first rule."""
+def holdings(
+    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID | None = None
+) -> list[tuple[uuid.UUID, uuid.UUID | None, int, Row | None]]:
+    """(product id, batch id, quantity, batch dates) with stock at a location, every product (or
+    one), in no particular order: one query for a whole location. The batch dates row has the
+    batch's ``code``, ``manufactured_on`` and ``expires_on`` (None for unbatched stock): what the
+    first-expiry-first rule orders by, without loading whole batch objects."""
     stmt = (
-        select(StockBalance.batch_id, StockBalance.quantity, Batch)
-        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
-        .where(
-            StockBalance.location_id == location_id,
-            StockBalance.product_id == product_id,
-            StockBalance.quantity > 0,
+        select(
+            StockBalance.product_id,
+            StockBalance.batch_id,
+            StockBalance.quantity,
+            Batch.code,
+            Batch.manufactured_on,
+            Batch.expires_on,
         )
+        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
+        .where(StockBalance.location_id == location_id, StockBalance.quantity > 0)
     )
-    return [(b, int(q), batch) for b, q, batch in session.execute(stmt)]
+    if product_id is not None:
+        stmt = stmt.where(StockBalance.product_id == product_id)
+    return [
+        (row.product_id, row.batch_id, int(row.quantity), row if row.batch_id else None)
+        for row in session.execute(stmt)
+    ]
 
 
 def ledger_ids_present(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

@@ -207,6 +207,7 @@ class _Loader:
         self.site_ids: dict[str, uuid.UUID] = {}
         self.locations: dict[str, uuid.UUID] = {}  # location code -> id
         self.products: list[tuple[uuid.UUID, str, bool, int]] = []  # id, category, tracked, pack
+        self.pack_of: dict[uuid.UUID, int] = {}
         self.factory_products: dict[str, list[tuple[uuid.UUID, str, bool, int]]] = {}
         self.distributors: list[tuple[uuid.UUID, str, str, uuid.UUID]] = []  # id, code, site, stock
         self.retailers: list[tuple[uuid.UUID, str, uuid.UUID]] = []  # id, code, distributor
@@ -220,6 +221,7 @@ class _Loader:
         # The session's identity map holds objects weakly: master data the services look up on
         # every order is kept alive here so it is read once, not once per order.
         self.keep: list[object] = []
+        self.batches: list[object] = []  # likewise every batch made
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -283,6 +285,7 @@ class _Loader:
             self.step(f"day {offset + 1} of {self.days}: {day.isoformat()}")
             self.simulate_day(day)
         self.keep.clear()
+        self.batches.clear()
         report = stock.verify(self.s)
         if not report.ok:
             raise DomainError("the demo data failed its own verify", field="demo")
@@ -460,6 +463,7 @@ class _Loader:
         made = [found[i] for i in ids]
         self.keep.extend(made)
         self.products = [(p.id, p.category, p.track_batches, p.pack_size) for p in made]
+        self.pack_of = {p.id: p.pack_size for p in made}
         for code, _name, _city, categories in catalog.FACTORIES:
             self.factory_products[code] = [p for p in self.products if p[1] in categories]
         self.counts["products"] = len(made)
@@ -554,7 +558,7 @@ class _Loader:
             per_shift = min(len(lines), BASE_LINES_PER_SHIFT * self.scale)
             for shift in ("A", "B"):
                 for pid, _cat, tracked, pack in self.rng.sample(lines, per_shift):
-                    production.post_log(
+                    log = production.post_log(
                         self.s,
                         ctx=ctx,
                         log_in={
@@ -567,16 +571,26 @@ class _Loader:
                             "rejected_qty": self.rng.randrange(0, pack),
                         },
                     )
+                    if log.batch_id is not None:  # just made or met: in the session already
+                        self.batches.extend(
+                            production_crud.get_batches(self.s, [log.batch_id]).values()
+                        )
                     self.counts["production logs"] += 1
 
+    def _holdings(
+        self, location: uuid.UUID
+    ) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, int, date | None]]]:
+        """What a location holds, per product, first expiry first: one read for all products."""
+        return stock.holdings(self.s, location_id=location)
+
+    @staticmethod
     def _fefo_moves(
-        self, location: uuid.UUID, product: uuid.UUID, wanted: int, day: date
+        rows: list[tuple[uuid.UUID | None, int, date | None]], wanted: int, day: date
     ) -> list[tuple[uuid.UUID | None, int]]:
-        """(batch, qty) taking ``wanted`` units first-expiry-first, skipping expired batches."""
+        """(batch, qty) taking ``wanted`` units of ``rows`` (one product's holdings, first expiry
+        first) in that order, skipping expired batches."""
         taken = []
-        for batch_id, qty, expires in stock.batches_on_hand(
-            self.s, location_id=location, product_id=product
-        ):
+        for batch_id, qty, expires in rows:
             if wanted <= 0:
                 break
             if expires is not None and expires < day:
@@ -599,13 +613,14 @@ class _Loader:
                 voucher = new_id()
                 number = f"{f_code}-STN-{day:%y%m%d}-{target[:5]}"
                 out_moves, in_moves = [], []
+                held = self._holdings(fg)
                 for pid, _cat, _tracked, pack in self.rng.sample(
                     self.factory_products[f_code],
                     min(8 * self.scale, len(self.factory_products[f_code])),
                 ):
-                    on_hand = stock.on_hand(self.s, location_id=fg, product_id=pid)
-                    share = (on_hand // 3) // pack * pack
-                    for batch_id, qty in self._fefo_moves(fg, pid, share, day):
+                    rows = held.get(pid, [])
+                    share = (sum(q for _b, q, _e in rows) // 3) // pack * pack
+                    for batch_id, qty in self._fefo_moves(rows, share, day):
                         out_moves.append(stock.Movement(fg, pid, -qty, batch_id))
                         in_moves.append(stock.Movement(self.locations[target], pid, qty, batch_id))
                 if not out_moves:
@@ -638,19 +653,15 @@ class _Loader:
         self, location: uuid.UUID, count: int, *, packs: tuple[int, int], whole_packs: bool = True
     ) -> list[dict]:
         """Order lines for products the location holds, never more than it holds."""
-        held = [
-            (pid, q)
-            for _loc, pid, q in stock.stock_by_location(self.s, location_ids=[location])
-            if q > 0
-        ]
+        holdings = self._holdings(location)
+        held = [(pid, sum(q for _b, q, _e in rows)) for pid, rows in holdings.items()]
         if not held:
             return []
-        pack_of = {p[0]: p[3] for p in self.products}
         lines = []
         for pid, qty in self.rng.sample(held, min(count, len(held))):
-            unit = pack_of[pid] if whole_packs else 1
+            unit = self.pack_of[pid] if whole_packs else 1
             want = unit * self.rng.randrange(*packs)
-            usable = sum(q for _b, q in self._fefo_moves(location, pid, want, self.today))
+            usable = sum(q for _b, q in self._fefo_moves(holdings[pid], want, self.today))
             usable = min(usable, qty) // unit * unit
             if usable > 0:
                 lines.append({"product_id": pid, "quantity": usable})
