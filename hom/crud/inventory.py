@@ -40,6 +40,22 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+# Hot statements are built once, with bound parameters: building a statement costs several
+# times what running a cached one does.
+_balances = StockBalance.__table__
+_BALANCES_AT = select(
+    _balances.c.location_id,
+    _balances.c.product_id,
+    _balances.c.batch_id,
+    _balances.c.id,
+    _balances.c.quantity,
+).where(
+    _balances.c.location_id == bindparam("location_id"),
+    _balances.c.product_id.in_(bindparam("product_ids", expanding=True)),
+)
+_BALANCES_AT_FOR_UPDATE = _BALANCES_AT.order_by(_balances.c.id).with_for_update()
+
+
 def balances_for_keys(
     session: Session, keys: Iterable[BalanceKey], *, for_update: bool = False
 ) -> dict[BalanceKey, BalanceRow]:
@@ -59,6 +75,15 @@ def balances_for_keys(
         StockBalance.quantity,
     )
     locations = sorted({loc for loc, _ in pairs})
+    if len(locations) == 1:  # one voucher at one location, the common case: a prebuilt query
+        stmt = _BALANCES_AT_FOR_UPDATE if for_update else _BALANCES_AT
+        products = sorted({prod for _, prod in pairs})
+        for chunk in _chunks(products):
+            for loc, prod, batch, bid, qty in session.execute(
+                stmt, {"location_id": locations[0], "product_ids": list(chunk)}
+            ):
+                found[(loc, prod, batch)] = BalanceRow(bid, qty)
+        return found
     if len(locations) <= _FEW_LOCATIONS:
         # A voucher touches a location or two: two plain IN lists read (a few more rows than)
         # the pairs wanted, and are much cheaper to run than a tuple IN of pairs.
@@ -267,13 +292,15 @@ def ledger_count(session: Session, *, flt: LedgerFilter) -> int:
     )
 
 
+_LEDGER_FOR_VOUCHER = (
+    select(StockLedgerEntry)
+    .where(StockLedgerEntry.voucher_id == bindparam("voucher_id"))
+    .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+)
+
+
 def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[StockLedgerEntry]:
-    stmt = (
-        select(StockLedgerEntry)
-        .where(StockLedgerEntry.voucher_id == voucher_id)
-        .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
-    )
-    return list(session.scalars(stmt))
+    return list(session.scalars(_LEDGER_FOR_VOUCHER, {"voucher_id": voucher_id}))
 
 
 def ledger_for_batch(session: Session, *, batch_id: uuid.UUID) -> list[StockLedgerEntry]:
@@ -382,6 +409,22 @@ def negative_balance_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
+_batches = Batch.__table__
+_HOLDINGS = (
+    select(
+        _balances.c.product_id,
+        _balances.c.batch_id,
+        _balances.c.quantity,
+        _batches.c.code,
+        _batches.c.manufactured_on,
+        _batches.c.expires_on,
+    )
+    .select_from(_balances.outerjoin(_batches, _batches.c.id == _balances.c.batch_id))
+    .where(_balances.c.location_id == bindparam("location_id"), _balances.c.quantity > 0)
+)
+_HOLDINGS_OF = _HOLDINGS.where(_balances.c.product_id == bindparam("product_id"))
+
+
 def holdings(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID | None = None
 ) -> list[tuple[uuid.UUID, uuid.UUID | None, int, Row | None]]:
@@ -389,23 +432,13 @@ def holdings(
     one), in no particular order: one query for a whole location. The batch dates row has the
     batch's ``code``, ``manufactured_on`` and ``expires_on`` (None for unbatched stock): what the
     first-expiry-first rule orders by, without loading whole batch objects."""
-    stmt = (
-        select(
-            StockBalance.product_id,
-            StockBalance.batch_id,
-            StockBalance.quantity,
-            Batch.code,
-            Batch.manufactured_on,
-            Batch.expires_on,
-        )
-        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
-        .where(StockBalance.location_id == location_id, StockBalance.quantity > 0)
-    )
-    if product_id is not None:
-        stmt = stmt.where(StockBalance.product_id == product_id)
+    if product_id is None:
+        rows = session.execute(_HOLDINGS, {"location_id": location_id})
+    else:
+        rows = session.execute(_HOLDINGS_OF, {"location_id": location_id, "product_id": product_id})
     return [
         (row.product_id, row.batch_id, int(row.quantity), row if row.batch_id else None)
-        for row in session.execute(stmt)
+        for row in rows
     ]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hom.crud import lookup
@@ -24,8 +24,13 @@ def get_batches(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, B
     return lookup.by_ids(session, Batch, ids)
 
 
+_BATCH_BY_CODE = select(Batch).where(
+    Batch.product_id == bindparam("product_id"), Batch.code == bindparam("code")
+)
+
+
 def get_batch_by_code(session: Session, *, product_id: uuid.UUID, code: str) -> Batch | None:
-    return session.scalar(select(Batch).where(Batch.product_id == product_id, Batch.code == code))
+    return session.scalar(_BATCH_BY_CODE, {"product_id": product_id, "code": code})
 
 
 def find_batches_by_code(session: Session, code: str) -> list[Batch]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,19 +91,35 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
     row stays locked until the caller's transaction ends, so two concurrent orders can never
     read the same last value and issue the same number.
     """
-    table = DocumentSequence.__table__
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    stmt = (
-        insert(table)
-        .values(site_id=site_id, doc_type=doc_type, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.site_id, table.c.doc_type, table.c.year],
-            set_={"last_value": table.c.last_value + 1},
+    stmt = _next_sequence_statement(session.get_bind().dialect.name)
+    params = {"site_id": site_id, "doc_type": doc_type, "year": year}
+    return int(session.execute(stmt, params).scalar_one())
+
+
+_sequence_statements: dict[str, Any] = {}
+
+
+def _next_sequence_statement(dialect: str) -> Any:
+    """The upsert of ``next_sequence_value``, built once per dialect (it runs for every order)."""
+    stmt = _sequence_statements.get(dialect)
+    if stmt is None:
+        table = DocumentSequence.__table__
+        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+        stmt = _sequence_statements[dialect] = (
+            insert(table)
+            .values(
+                site_id=bindparam("site_id"),
+                doc_type=bindparam("doc_type"),
+                year=bindparam("year"),
+                last_value=1,
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.site_id, table.c.doc_type, table.c.year],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
         )
-        .returning(table.c.last_value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return stmt
 
 
 def document_sequences(session: Session) -> list[DocumentSequence]:

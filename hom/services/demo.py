@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from time import monotonic as _monotonic
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -217,7 +218,9 @@ class _Loader:
         ] = defaultdict(list)
         self.users: dict[str, uuid.UUID] = {}
         self.installation_id: uuid.UUID | None = None
-        self.open_primary: list[tuple[uuid.UUID, str, date]] = []  # order, site, dispatch on
+        # confirmed primary orders (kept alive: read again on dispatch and delivery), their
+        # site and the day of their next step
+        self.open_primary: list[tuple[Any, str, date]] = []
         # The session's identity map holds objects weakly: master data the services look up on
         # every order is kept alive here so it is read once, not once per order.
         self.keep: list[object] = []
@@ -552,6 +555,7 @@ class _Loader:
             self.tertiary_orders(day)
 
     def produce(self, day: date) -> None:
+        made: list[uuid.UUID] = []
         for code, _name, _city, _cats in catalog.FACTORIES:
             ctx = self.ctx(code, "factory")
             lines = self.factory_products[code]
@@ -571,11 +575,11 @@ class _Loader:
                             "rejected_qty": self.rng.randrange(0, pack),
                         },
                     )
-                    if log.batch_id is not None:  # just made or met: in the session already
-                        self.batches.extend(
-                            production_crud.get_batches(self.s, [log.batch_id]).values()
-                        )
+                    if log.batch_id is not None:
+                        made.append(log.batch_id)
                     self.counts["production logs"] += 1
+        # kept alive, so dispatches find the day's batches in the session: one query here
+        self.batches.extend(production_crud.get_batches(self.s, made).values())
 
     def _holdings(
         self, location: uuid.UUID
@@ -704,23 +708,23 @@ class _Loader:
             if roll < 0.06 and day >= self.today - timedelta(days=3):
                 continue  # a few recent orders are still drafts
             orders.confirm(self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order.id, on=day)
-            self.open_primary.append((order.id, site_code, day + timedelta(days=1)))
+            self.open_primary.append((order, site_code, day + timedelta(days=1)))
 
     def progress_primary(self, day: date) -> None:
         """Confirmed orders are dispatched the next day and delivered two days after that."""
         still_open = []
-        for order_id, site_code, due in self.open_primary:
+        for order, site_code, due in self.open_primary:
             if due > day:
-                still_open.append((order_id, site_code, due))
+                still_open.append((order, site_code, due))
                 continue
             ctx = self.ctx(site_code)
-            order = orders.get_order(self.s, level=OrderLevel.PRIMARY, order_id=order_id)
+            order_id = order.id
             try:
                 if order.status.value == "confirmed":
                     orders.dispatch(
                         self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order_id, on=day
                     )
-                    still_open.append((order_id, site_code, day + timedelta(days=2)))
+                    still_open.append((order, site_code, day + timedelta(days=2)))
                 elif order.status.value == "dispatched":
                     orders.deliver(
                         self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order_id, on=day
