@@ -122,16 +122,17 @@ def add_to_balances(session: Session, rows: list[dict[str, Any]]) -> None:
     cannot overwrite another's change, and the table's CHECK refuses a negative result.
     """
     if rows:
-        table = StockBalance.__table__
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                quantity=table.c.quantity + bindparam("delta"),
-                updated_at=bindparam("updated_at"),
-            )
-        )
-        session.connection().execute(stmt, rows)
+        session.connection().execute(_ADD_TO_BALANCE, rows)
+
+
+_ADD_TO_BALANCE = (
+    update(_balances)
+    .where(_balances.c.id == bindparam("b_id"))
+    .values(
+        quantity=_balances.c.quantity + bindparam("delta"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 def on_hand(
@@ -303,6 +304,32 @@ def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[Stock
     return list(session.scalars(_LEDGER_FOR_VOUCHER, {"voucher_id": voucher_id}))
 
 
+_LEDGER_ROWS_FOR_VOUCHERS = (
+    select(
+        StockLedgerEntry.voucher_id,
+        StockLedgerEntry.product_id,
+        StockLedgerEntry.batch_id,
+        StockLedgerEntry.quantity,
+    )
+    .where(StockLedgerEntry.voucher_id.in_(bindparam("voucher_ids", expanding=True)))
+    .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+)
+
+
+def ledger_rows_for_vouchers(
+    session: Session, voucher_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int]]:
+    """(voucher, product, batch, quantity) of every entry of ``voucher_ids``, in posting order
+    within each chunk of vouchers: the columns only, for many documents at once."""
+    rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int]] = []
+    for chunk in _chunks(list(voucher_ids)):
+        rows.extend(
+            (v, p, b, q)
+            for v, p, b, q in session.execute(_LEDGER_ROWS_FOR_VOUCHERS, {"voucher_ids": chunk})
+        )
+    return rows
+
+
 def ledger_for_batch(session: Session, *, batch_id: uuid.UUID) -> list[StockLedgerEntry]:
     stmt = (
         select(StockLedgerEntry)
@@ -422,20 +449,24 @@ _HOLDINGS = (
     .select_from(_balances.outerjoin(_batches, _batches.c.id == _balances.c.batch_id))
     .where(_balances.c.location_id == bindparam("location_id"), _balances.c.quantity > 0)
 )
-_HOLDINGS_OF = _HOLDINGS.where(_balances.c.product_id == bindparam("product_id"))
+_HOLDINGS_OF = _HOLDINGS.where(_balances.c.product_id.in_(bindparam("product_ids", expanding=True)))
 
 
 def holdings(
-    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID | None = None
+    session: Session, *, location_id: uuid.UUID, product_ids: Sequence[uuid.UUID] | None = None
 ) -> list[tuple[uuid.UUID, uuid.UUID | None, int, Row | None]]:
-    """(product id, batch id, quantity, batch dates) with stock at a location, every product (or
-    one), in no particular order: one query for a whole location. The batch dates row has the
-    batch's ``code``, ``manufactured_on`` and ``expires_on`` (None for unbatched stock): what the
-    first-expiry-first rule orders by, without loading whole batch objects."""
-    if product_id is None:
-        rows = session.execute(_HOLDINGS, {"location_id": location_id})
+    """(product id, batch id, quantity, batch dates) with stock at a location, of every product
+    (or of ``product_ids``), in no particular order: one query for a whole location. The batch
+    dates row has the batch's ``code``, ``manufactured_on`` and ``expires_on`` (None for
+    unbatched stock): what the first-expiry-first rule orders by, without loading whole batch
+    objects."""
+    if product_ids is None:
+        rows = list(session.execute(_HOLDINGS, {"location_id": location_id}))
     else:
-        rows = session.execute(_HOLDINGS_OF, {"location_id": location_id, "product_id": product_id})
+        rows = []
+        for chunk in _chunks(list(product_ids)):
+            params = {"location_id": location_id, "product_ids": list(chunk)}
+            rows.extend(session.execute(_HOLDINGS_OF, params))
     return [
         (row.product_id, row.batch_id, int(row.quantity), row if row.batch_id else None)
         for row in rows

@@ -50,6 +50,13 @@ def get_locations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
     return lookup.by_ids(session, StockLocation, ids)
 
 
+_LOCATIONS_OF_KIND = (
+    select(StockLocation)
+    .where(StockLocation.site_id == bindparam("site_id"), StockLocation.kind == bindparam("kind"))
+    .order_by(StockLocation.code)
+)
+
+
 def list_locations(
     session: Session,
     *,
@@ -57,6 +64,8 @@ def list_locations(
     kind: LocationKind | None = None,
     party_id: uuid.UUID | None = None,
 ) -> list[StockLocation]:
+    if site_id is not None and kind is not None and party_id is None:  # a site's store of a kind
+        return list(session.scalars(_LOCATIONS_OF_KIND, {"site_id": site_id, "kind": kind}))
     stmt = select(StockLocation).order_by(StockLocation.code)
     if site_id is not None:
         stmt = stmt.where(StockLocation.site_id == site_id)

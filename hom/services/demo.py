@@ -617,11 +617,12 @@ class _Loader:
                 voucher = new_id()
                 number = f"{f_code}-STN-{day:%y%m%d}-{target[:5]}"
                 out_moves, in_moves = [], []
-                held = self._holdings(fg)
-                for pid, _cat, _tracked, pack in self.rng.sample(
+                shipped = self.rng.sample(
                     self.factory_products[f_code],
                     min(8 * self.scale, len(self.factory_products[f_code])),
-                ):
+                )
+                held = stock.holdings(self.s, location_id=fg, product_ids=[p[0] for p in shipped])
+                for pid, _cat, _tracked, pack in shipped:
                     rows = held.get(pid, [])
                     share = (sum(q for _b, q, _e in rows) // 3) // pack * pack
                     for batch_id, qty in self._fefo_moves(rows, share, day):
@@ -744,6 +745,7 @@ class _Loader:
     def secondary_orders(self, day: date) -> None:
         """Each retailer buys from its distributor about every two weeks; delivered same day."""
         points = {d[0]: (d[2], d[3]) for d in self.distributors}
+        delivered: list[tuple[uuid.UUID, uuid.UUID]] = []  # retailer, order
         for index, (retailer_id, _code, dist_id) in enumerate(self.retailers):
             if (day.toordinal() + index) % 14 != 0:
                 continue
@@ -770,11 +772,18 @@ class _Loader:
             orders.confirm(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.dispatch(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.deliver(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
-            entries = stock.ledger_for_voucher(self.s, voucher_id=order.id)
-            batches = production_crud.get_batches(self.s, (e.batch_id for e in entries))
-            expiry = {batch_id: b.expires_on for batch_id, b in batches.items()}
+            delivered.append((retailer_id, order.id))
+        # what each shop received (the batches the dispatch chose), read once for the day
+        moved = stock.moved_by_vouchers(self.s, voucher_ids=[o for _r, o in delivered])
+        batches = production_crud.get_batches(
+            self.s, (b for rows in moved.values() for _p, b, _q in rows)
+        )
+        for retailer_id, order_id in delivered:
             bought = self.retailer_batches[retailer_id]
-            bought.extend((e.product_id, e.batch_id, expiry.get(e.batch_id)) for e in entries)
+            bought.extend(
+                (p, b, batches[b].expires_on if b in batches else None)
+                for p, b, _q in moved.get(order_id, [])
+            )
             del bought[:-12]  # a shop remembers its recent deliveries
 
     def tertiary_orders(self, day: date) -> None:

@@ -330,6 +330,19 @@ def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[Stock
     return inventory_crud.ledger_for_voucher(session, voucher_id=voucher_id)
 
 
+def moved_by_vouchers(
+    session: Session, *, voucher_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None, int]]]:
+    """What each of many documents moved: per voucher, its (product, batch, signed quantity) in
+    posting order (one read for all of them)."""
+    moved: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None, int]]] = {}
+    for voucher, product, batch, qty in inventory_crud.ledger_rows_for_vouchers(
+        session, voucher_ids
+    ):
+        moved.setdefault(voucher, []).append((product, batch, qty))
+    return moved
+
+
 def fefo_key(batch: Batch | Any | None) -> tuple[bool, date, date, str]:
     """First expiry first: the one order in which stock leaves a location. Batches without an
     expiry date (and unbatched stock) go last; between equal expiries the oldest made goes
@@ -349,17 +362,18 @@ def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
 ) -> list[tuple[uuid.UUID | None, int, date | None]]:
     """What a location holds of a product, batch by batch, first expiry first (``fefo_key``)."""
-    return holdings(session, location_id=location_id, product_id=product_id).get(product_id, [])
+    return holdings(session, location_id=location_id, product_ids=[product_id]).get(product_id, [])
 
 
 def holdings(
-    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID | None = None
+    session: Session, *, location_id: uuid.UUID, product_ids: Sequence[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, int, date | None]]]:
-    """What a location holds (of every product, or one) in one read: per product, its (batch id,
-    quantity, expiry date) first expiry first (``fefo_key``), products in the order of their ids."""
+    """What a location holds (of every product, or of ``product_ids``) in one read: per product,
+    its (batch id, quantity, expiry date) first expiry first (``fefo_key``), products in the order
+    of their ids."""
     by_product: dict[uuid.UUID, list] = {}
     for pid, batch_id, qty, batch in inventory_crud.holdings(
-        session, location_id=location_id, product_id=product_id
+        session, location_id=location_id, product_ids=product_ids
     ):
         by_product.setdefault(pid, []).append((batch_id, qty, batch))
     out = {}
