@@ -38,8 +38,8 @@ def find_batches_by_code(session: Session, code: str) -> list[Batch]:
 
 
 def add_batch(session: Session, batch: Batch) -> Batch:
+    """Add a new batch to the session; it is written by the next flush (with its log)."""
     session.add(batch)
-    session.flush()
     return batch
 
 
