@@ -74,6 +74,7 @@ BASE_RETAILERS = 1000
 BASE_LINES_PER_SHIFT = 6
 
 Progress = Callable[[int, int, str], None]
+_PACE_DAYS = 7  # the estimate of the time left follows the pace of this many recent days
 
 
 class DemoCancelled(DomainError):
@@ -199,7 +200,7 @@ class _Loader:
         self._cancelled = cancelled
         self.steps_total = 6 + days
         self.steps_done = 0
-        self._days_started = _monotonic()
+        self._day_starts: list[float] = []  # when each simulated day began
         self.counts: dict[str, int] = defaultdict(int)
         # filled as we go
         self.geo: dict[str, uuid.UUID] = {}  # code -> node id
@@ -236,14 +237,19 @@ class _Loader:
             self._progress(self.steps_done, self.steps_total, label + self._estimate())
 
     def _estimate(self) -> str:
-        """ " — about N s left", from the pace of the days so far (the setup steps before them
-        take a few seconds and are not counted)."""
+        """ " — about N s left", from the pace of the last few days (the setup steps before them
+        take a few seconds and are not counted). A day costs more as stock builds up along the
+        chain over the first weeks, so the recent pace predicts the rest better than the
+        average since the start."""
         now = _monotonic()
         days_done = self.steps_done - 7  # the six setup steps and the day now starting
-        if days_done < 1:
-            self._days_started = now
+        if days_done < 0:
             return ""
-        per_day = (now - self._days_started) / days_done
+        self._day_starts.append(now)
+        if days_done < 1:
+            return ""
+        recent = self._day_starts[-(_PACE_DAYS + 1) :]
+        per_day = (recent[-1] - recent[0]) / (len(recent) - 1)
         left = per_day * (self.steps_total - self.steps_done + 1)
         return f" — about {_duration(left)} left"
 
