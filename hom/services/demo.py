@@ -303,6 +303,7 @@ class _Loader:
 
     def make_store_and_users(self) -> None:
         factory = catalog.FACTORIES[0]
+        shared_hash = security.hash_password(catalog.DEMO_PASSWORD)  # hashed once for all
         result = setup.initialize(
             self.s,
             admin_username=catalog.DEMO_USERS[0][0],
@@ -314,13 +315,13 @@ class _Loader:
             currency=self.currency,
             installation_name=DEMO_INSTALLATION,
             demo=True,
+            admin_password_hash=shared_hash,
         )
         assert result.site is not None
         self.installation_id = result.installation_id
         self.site_ids[factory[0]] = result.site.id
         self.users["admin"] = result.admin.id
         system = sites.system_context(self.s)
-        shared_hash = security.hash_password(catalog.DEMO_PASSWORD)  # hashed once for all
         for username, full_name, roles in catalog.DEMO_USERS[1:]:
             user = users.create_user(
                 self.s,
