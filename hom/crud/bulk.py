@@ -123,6 +123,11 @@ def _default_maker(table: Table, name: str) -> Callable[[], Any]:
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")
 
 
+def default_of(table: Table, name: str) -> Any:
+    """A fresh value of the column's Python-side default (a new id, the current time...)."""
+    return _default_maker(table, name)()
+
+
 def insert_model_rows(
     session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
 ) -> Sequence[dict[str, Any]]:
