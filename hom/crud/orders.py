@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, inspect, literal, or_, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import RowMapping, Select, func, literal, or_, select
+from sqlalchemy.orm import Session
 
+from hom.core.ids import new_id
 from hom.crud import bulk, lookup
 from hom.crud import search as search_crud
 from hom.models.enums import OrderStatus
@@ -38,54 +39,15 @@ def get_order_by_number(session: Session, model: type[Any], number: str) -> Any 
 
 
 def add_order(session: Session, order: Any) -> Any:
-    """Write a new order and its lines, then keep them in the session as written.
-
-    Two bulk inserts (``crud.bulk``) instead of the unit of work, which costs more than the
-    inserts themselves for an order's one header and few lines: each column's value is taken
-    from the object, or from the column's default where a flush would use it (and set on the
-    object), and the objects then join the session as persistent, as if just loaded."""
-    session.flush()  # whatever else is waiting (a row the order may name) goes first
+    """Write a new order and its lines (``bulk.write_new``: two bulk inserts, then both in the
+    session as written)."""
+    if order.id is None:
+        order.id = new_id()
     lines = list(order.lines)
-    header = _row(order)
     for line in lines:
         line.order_id = order.id
-    line_rows = [_row(line) for line in lines]
-    bulk.insert_rows(session, order.__table__, [header])
-    if line_rows:
-        bulk.insert_rows(session, lines[0].__table__, line_rows)
-    for line in lines:
-        make_transient_to_detached(line)
-    make_transient_to_detached(order)
-    session.add(order)  # with its lines (the relationship cascades): persistent, nothing pending
+    bulk.write_new(session, [order, *lines])
     return order
-
-
-_MISSING = object()
-_columns_of: dict[type, list[tuple[str, str, Any]]] = {}
-
-
-def _row(obj: Any) -> dict[str, Any]:
-    """The row a flush would insert for new ``obj`` (every column: an attribute never set, or a
-    primary key left None, takes the column's Python-side default, set on the object too)."""
-    columns = _columns_of.get(type(obj))
-    if columns is None:
-        mapper = inspect(obj).mapper
-        columns = []
-        for prop in mapper.column_attrs:
-            column = prop.columns[0]
-            if column.server_default is not None:  # the database's to fill: not for this path
-                raise ValueError(f"{column} has a server default")
-            columns.append((prop.key, column.key, column))
-        _columns_of[type(obj)] = columns
-    state = obj.__dict__
-    row: dict[str, Any] = {}
-    for key, name, column in columns:
-        value = state.get(key, _MISSING)
-        if value is _MISSING or (value is None and column.primary_key):
-            value = bulk.default_of(column.table, name) if column.default is not None else None
-            setattr(obj, key, value)
-        row[name] = value
-    return row
 
 
 def count_all(session: Session, model: type[Any]) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import RowMapping, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
-from hom.crud import lookup
+from hom.crud import bulk, lookup
 from hom.models.product import Product
 from hom.models.production import Batch, ProductionLog
 
@@ -38,8 +38,8 @@ def find_batches_by_code(session: Session, code: str) -> list[Batch]:
 
 
 def add_batch(session: Session, batch: Batch) -> Batch:
-    """Add a new batch to the session; it is written by the next flush (with its log)."""
     session.add(batch)
+    session.flush()
     return batch
 
 
@@ -55,9 +55,11 @@ def get_reversal_of(session: Session, log_id: uuid.UUID) -> ProductionLog | None
     return session.scalar(select(ProductionLog).where(ProductionLog.reverses_id == log_id))
 
 
-def add_log(session: Session, log: ProductionLog) -> ProductionLog:
-    session.add(log)
-    session.flush()
+def add_log(
+    session: Session, log: ProductionLog, *, new_batch: Batch | None = None
+) -> ProductionLog:
+    """Write a new log (and the new batch it produces into, first): ``bulk.write_new``."""
+    bulk.write_new(session, [new_batch, log] if new_batch is not None else [log])
     return log
 
 

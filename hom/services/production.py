@@ -91,7 +91,7 @@ def post_log(
         created_by=ctx.user_id,
         installation_id=ctx.installation_id,
     )
-    production_crud.add_log(session, log)  # one flush writes a new batch and the log
+    production_crud.add_log(session, log, new_batch=batch if new_batch else None)
     if new_batch:
         # Ledger entries elsewhere will name this batch: it syncs with them.
         changelog.queue(session, ctx=ctx, entity=BATCH_ENTITY, rows=[batch], operation="insert")
@@ -307,8 +307,8 @@ def _batch_for(
     product: Product,
     data: ProductionLogCreate,
 ) -> tuple[Batch | None, bool]:
-    """The batch the log produces into, and whether it is new: created on its first production
-    (added to the session, written with the log), reused after."""
+    """The batch the log produces into, and whether it is new: made on its first production
+    (and written with the log), reused after."""
     if not product.track_batches:
         if data.batch_code is not None:
             raise DomainError(
@@ -331,20 +331,17 @@ def _batch_for(
         if product.shelf_life_days
         else None
     )
-    batch = production_crud.add_batch(
-        session,
-        Batch(
-            id=new_id(),
-            product_id=product.id,
-            code=data.batch_code,
-            factory_site_id=site.id,
-            manufactured_on=data.production_date,
-            expires_on=expires,
-            created_by=ctx.user_id,
-            installation_id=ctx.installation_id,
-        ),
+    batch = Batch(
+        id=new_id(),
+        product_id=product.id,
+        code=data.batch_code,
+        factory_site_id=site.id,
+        manufactured_on=data.production_date,
+        expires_on=expires,
+        created_by=ctx.user_id,
+        installation_id=ctx.installation_id,
     )
-    return batch, True
+    return batch, True  # written with its log
 
 
 def _check_writer(ctx: ActorContext, location: StockLocation) -> None:

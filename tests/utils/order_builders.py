@@ -139,7 +139,7 @@ def add_batch(
     expires_on: date | None = None,
     manufactured_on: date | None = None,
 ) -> Batch:
-    batch = production_crud.add_batch(
+    return production_crud.add_batch(
         session,
         Batch(
             product_id=product_id,
@@ -148,8 +148,6 @@ def add_batch(
             manufactured_on=manufactured_on,
         ),
     )
-    session.flush()  # written now: the stock this test posts names it
-    return batch
 
 
 def receive(
