@@ -84,6 +84,9 @@ def save_header(session: Session, order: Any) -> None:
         raise StaleDataError(f"order {order.id}: version {read} is no longer the stored one")
     for key, value in values.items():
         set_committed_value(order, key, value)
+    # Written: clean, as a flush leaves it (else the next query's autoflush would run the unit
+    # of work over it again, for nothing).
+    state._commit_all(state.dict, session.identity_map)
 
 
 _MANAGED = frozenset({"version", "updated_at", "id"})  # written by save_header itself
