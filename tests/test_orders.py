@@ -25,7 +25,7 @@ from hom.crud import audit as audit_crud
 from hom.crud import inventory as inventory_crud
 from hom.crud import outbox as outbox_crud
 from hom.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
-from hom.services import orders, sites, stock
+from hom.services import goods_receipts, orders, sites, stock
 from tests.utils.builders import add_location, add_product, add_site, context_with
 from tests.utils.order_builders import (
     Chain,
@@ -397,7 +397,11 @@ def test_full_lifecycle_bumps_version_and_records_every_change(kit, world) -> No
     with kit.session() as s:
         orders.confirm(s, ctx=kit.ctx, level=P, order_id=order.id)
         orders.dispatch(s, ctx=kit.ctx, level=P, order_id=order.id)
-        orders.deliver(s, ctx=kit.ctx, level=P, order_id=order.id, on=TODAY + timedelta(days=2))
+    # two days later the goods arrive: this site keeps the distributor's stock point, so its
+    # goods receipt also marks the order delivered, on the day received
+    later = datetime.combine(TODAY + timedelta(days=2), time(12), tzinfo=UTC)
+    with frozen_at(later), kit.session() as s:
+        goods_receipts.receive_primary(s, ctx=kit.ctx, order_id=order.id)
     with kit.store.reader() as s:
         order = orders.get_order(s, level=P, order_id=order.id)
         assert order.status == OrderStatus.DELIVERED and order.version == 4
@@ -429,7 +433,7 @@ def _to(kit, level, order_id, status) -> None:
         OrderStatus.DRAFT: [],
         OrderStatus.CONFIRMED: [orders.confirm],
         OrderStatus.DISPATCHED: [orders.confirm, orders.dispatch],
-        OrderStatus.DELIVERED: [orders.confirm, orders.dispatch, orders.deliver],
+        OrderStatus.DELIVERED: [orders.confirm, orders.dispatch, _deliver],
     }
     with kit.session() as s:
         if status == OrderStatus.CANCELLED:
@@ -437,6 +441,15 @@ def _to(kit, level, order_id, status) -> None:
             return
         for step in path[status]:
             step(s, ctx=kit.ctx, level=level, order_id=order_id)
+
+
+def _deliver(s, *, ctx, level, order_id) -> None:
+    """Deliver as a clerk does: a primary order through its goods receipt (this site owns the
+    distributor's stock point, so the receipt marks the order delivered), others directly."""
+    if level == P:
+        goods_receipts.receive_primary(s, ctx=ctx, order_id=order_id)
+    else:
+        orders.deliver(s, ctx=ctx, level=level, order_id=order_id)
 
 
 def _attempt(name):
@@ -833,17 +846,14 @@ def test_primary_delivery_receives_what_was_dispatched(kit, world) -> None:
     order = _create(kit, P, _primary(world, (world.gel, 25), (world.soap, 5)))
     _to(kit, P, order.id, OrderStatus.DELIVERED)
     with kit.store.reader() as s:
-        entries = inventory_crud.ledger_for_voucher(s, voucher_id=order.id)
         out = [
             (e.product_id, e.batch_id, -e.quantity)
-            for e in entries
-            if e.voucher_type == VoucherType.DISPATCH
+            for e in inventory_crud.ledger_for_voucher(s, voucher_id=order.id)
         ]
-        into = [
-            (e.product_id, e.batch_id, e.quantity)
-            for e in entries
-            if e.voucher_type == VoucherType.RECEIPT
-        ]
+        receipt = goods_receipts.get_for_order(s, order_id=order.id)
+        assert receipt is not None and receipt.dispatch_no == order.number
+        entries = inventory_crud.ledger_for_voucher(s, voucher_id=receipt.id)
+        into = [(e.product_id, e.batch_id, e.quantity) for e in entries]
         assert (
             out
             == into
@@ -853,9 +863,8 @@ def test_primary_delivery_receives_what_was_dispatched(kit, world) -> None:
                 (world.soap, None, 5),
             ]
         )
-        assert {e.location_id for e in entries if e.voucher_type == VoucherType.RECEIPT} == {
-            world.chain.stock_point_id
-        }
+        assert {e.voucher_type for e in entries} == {VoucherType.RECEIPT}
+        assert {e.location_id for e in entries} == {world.chain.stock_point_id}
         point = world.chain.stock_point_id
         assert stock.on_hand(s, location_id=point, product_id=world.gel) == 25
         assert stock.verify(s).ok
@@ -866,18 +875,27 @@ def test_delivery_only_by_the_site_owning_the_buyer_location(kit, world) -> None
     order = _create(kit, P, _primary(world, (world.soap, 8), distributor_id=own.id))
     assert order.buyer_location_id == world.chain.own_stock_point_id
     _to(kit, P, order.id, OrderStatus.DISPATCHED)
+    receive_here = lambda s, c: goods_receipts.receive_primary(s, ctx=c, order_id=order.id)  # noqa: E731
+    exc = _refused(kit, receive_here)
+    assert type(exc) is WrongSite and exc.field == "order_id"
+    assert "belongs to" in exc.message and "only that site's installation" in exc.message
+    # nor may the seller mark it delivered before the buyer's receipt exists
     exc = _refused(kit, lambda s, c: orders.deliver(s, ctx=c, level=P, order_id=order.id))
-    assert type(exc) is WrongSite and exc.field == "location_id"
-    assert "belongs to another site" in exc.message
+    assert type(exc) is DomainError and "no goods receipt" in exc.message
     with kit.store.reader() as s:
         assert orders.get_order(s, level=P, order_id=order.id).status == OrderStatus.DISPATCHED
 
-    # the distributor's own installation receives it
+    # the distributor's own installation receives it; then the seller marks it delivered
     with kit.session() as s:
-        orders.deliver(s, ctx=kit.ctx.for_site(world.chain.own_site_id), level=P, order_id=order.id)
+        ctx = kit.ctx.for_site(world.chain.own_site_id)
+        goods_receipts.receive_primary(s, ctx=ctx, order_id=order.id)
+        assert orders.get_order(s, level=P, order_id=order.id).status == OrderStatus.DISPATCHED
         assert (
             stock.on_hand(s, location_id=world.chain.own_stock_point_id, product_id=world.soap) == 8
         )
+    with kit.session() as s:
+        orders.deliver(s, ctx=kit.ctx, level=P, order_id=order.id)
+        assert orders.get_order(s, level=P, order_id=order.id).status == OrderStatus.DELIVERED
 
 
 def test_secondary_moves_stock_at_dispatch_and_only_status_at_delivery(kit, world) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from hom.core.clock import DEFAULT_TIME_ZONE, today_in
 from hom.core.errors import DomainError, NotFound
 from hom.models.enums import LocationKind, OrderLevel, OrderStatus, SiteKind, VoucherType
-from hom.services import orders, production, trace
+from hom.services import goods_receipts, orders, production, trace
 from tests.utils.builders import add_location, add_product, add_site
 from tests.utils.order_builders import Chain, make_chain
 
@@ -31,6 +31,7 @@ class Recall:
     batch_id: uuid.UUID
     log_ids: list[uuid.UUID]
     primary: str
+    receipt: str
     secondary: str
     tertiary: str
 
@@ -88,7 +89,8 @@ def _recall_world(kit) -> Recall:
             },
         )
         _walk(s, fac, P, po.id, "confirm", "dispatch")
-        orders.deliver(s, ctx=kit.ctx, level=P, order_id=po.id)
+        receipt = goods_receipts.receive_primary(s, ctx=kit.ctx, order_id=po.id)
+        orders.deliver(s, ctx=fac, level=P, order_id=po.id)  # the seller, once it has the receipt
 
         # secondary: the distributor sells to its retailer from the stock point
         so = orders.create_order(
@@ -135,6 +137,7 @@ def _recall_world(kit) -> Recall:
             batch_id=first.batch_id,
             log_ids=[first.id, extra.id, reversal.id],
             primary=po.number,
+            receipt=receipt.number,
             secondary=so.number,
             tertiary=to.number,
         )
@@ -176,7 +179,7 @@ def test_full_trace_from_production_to_the_consumer(kit) -> None:
     point = by_code[_code_of(kit, w.chain.stock_point_id)]
     assert point.kind == LocationKind.DISTRIBUTOR_STOCK and point.site_code == "DEP01"
     assert [(m.voucher_type, m.quantity, m.voucher_no) for m in point.movements] == [
-        (VoucherType.RECEIPT, 60, w.primary),
+        (VoucherType.RECEIPT, 60, w.receipt),
         (VoucherType.DISPATCH, -25, w.secondary),
     ]
     assert t.on_hand == 40 + 35

@@ -3,6 +3,7 @@
 from hom.models.audit import AuditEntry
 from hom.models.base import Base
 from hom.models.geography import GeoNode
+from hom.models.goods_receipt import GoodsReceipt, GoodsReceiptLine
 from hom.models.inventory import StockBalance, StockLedgerEntry
 from hom.models.outbox import OutboxEntry, SyncEpoch
 from hom.models.party import Party
@@ -28,6 +29,8 @@ __all__ = [
     "Batch",
     "DocumentSequence",
     "GeoNode",
+    "GoodsReceipt",
+    "GoodsReceiptLine",
     "Installation",
     "OutboxEntry",
     "Party",

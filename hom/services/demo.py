@@ -55,6 +55,7 @@ from hom.models.enums import (
 )
 from hom.services import (
     geography,
+    goods_receipts,
     orders,
     parties,
     production,
@@ -734,9 +735,9 @@ class _Loader:
                     )
                     still_open.append((order, site_code, day + timedelta(days=2)))
                 elif order.status.value == "dispatched":
-                    orders.deliver(
-                        self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order_id, on=day
-                    )
+                    # The buyer's site receives; its stock point is the serving site's here, so
+                    # the receipt also marks the order delivered (goods_receipts' docstring).
+                    goods_receipts.receive_primary(self.s, ctx=ctx, order_id=order_id, on=day)
             except InsufficientStock:
                 # another order took the stock first: the clerk cancels and re-orders tomorrow
                 orders.cancel(

@@ -8,7 +8,8 @@ The levels differ only in a few facts (their tables, which price applies, who ma
 number letter, their counterparties), kept in one table ``LEVELS``; everything else is shared:
 draft -> confirmed -> dispatched -> delivered, or cancelled before dispatch. Dispatch takes stock
 out of the seller's location (first-expiry-first across batches when no batch is fixed); a
-primary delivery puts the same batches and quantities into the distributor's stock point.
+primary order's goods arrive through the buyer's goods receipt (``goods_receipts``), after which
+the seller's site marks it delivered.
 Every change bumps the order's version and queues it for sync in the same transaction.
 """
 
@@ -33,6 +34,7 @@ from hom.core.errors import (
     NotFound,
     WrongSite,
 )
+from hom.crud import goods_receipts as receipts_crud
 from hom.crud import inventory as inventory_crud
 from hom.crud import orders as orders_crud
 from hom.crud import product as product_crud
@@ -448,41 +450,56 @@ def deliver(
     order_id: uuid.UUID,
     on: date | None = None,
 ) -> Order:
-    """Mark the order delivered. A primary delivery also receives the dispatched batches into the
-    distributor's stock point, written by the site that owns that stock point (``stock.post``
-    refuses any other with ``WrongSite``)."""
-    # A primary delivery is written by the site owning the distributor's stock point, and
-    # stock.post holds it to that; every other change belongs to the order's own site.
+    """Mark the order delivered; only the order's own (seller's) site does.
+
+    A primary order moves no stock here: its goods arrive through the buyer's goods receipt
+    (``hom.services.goods_receipts``), so it is delivered only once that receipt exists, and by
+    default on the day it was received.
+    """
     spec, order = _open_for_change(
-        session,
-        ctx=ctx,
-        level=level,
-        order_id=order_id,
-        to=OrderStatus.DELIVERED,
-        writer_check=spec_for(level).level != OrderLevel.PRIMARY,
+        session, ctx=ctx, level=level, order_id=order_id, to=OrderStatus.DELIVERED
     )
     if spec.level == OrderLevel.PRIMARY:
-        dispatched = [
-            e
-            for e in inventory_crud.ledger_for_voucher(session, voucher_id=order.id)
-            if e.voucher_type == VoucherType.DISPATCH
-        ]
-        movements = [
-            stock.Movement(order.buyer_location_id, e.product_id, -e.quantity, e.batch_id)
-            for e in dispatched
-        ]
-        if movements:
-            stock.post(
-                session,
-                ctx=ctx,
-                movements=movements,
-                voucher_type=VoucherType.RECEIPT,
-                voucher_id=order.id,
-                voucher_no=order.number,
-                reason="primary order delivery",
+        receipt = receipts_crud.for_order(session, order.id)
+        if receipt is None:
+            point = site_crud.get_location(session, order.buyer_location_id)
+            raise DomainError(
+                f"order {order.number} has no goods receipt: the site owning the stock point "
+                f"{point.code if point else order.buyer_location_id} receives the goods first "
+                "(a goods receipt), and the order is delivered once that receipt is here",
+                field="order_id",
             )
-    order.delivered_at = _stamp(session, order, on)
+        order.delivered_at = receipt.received_at if on is None else _stamp(session, order, on)
+    else:
+        order.delivered_at = _stamp(session, order, on)
     return _transition(session, ctx=ctx, spec=spec, order=order, to=OrderStatus.DELIVERED)
+
+
+def deliver_received(session: Session, *, ctx: ActorContext) -> int:
+    """Mark delivered every dispatched primary order of this site whose goods receipt is here,
+    on the day it was received; the number of orders marked.
+
+    The receipt is the buyer's document and the order the seller's row, so the seller's
+    installation does this itself: the sync engine calls it after a pull has brought receipts,
+    and ``goods_receipts.receive_primary`` calls it when the receiving site also writes the
+    order. It takes no decision of its own (each receipt was checked where it was written), so
+    it needs no permission beyond writing for a site; a read-only store marks nothing.
+    """
+    if ctx.site_id is None:
+        return 0
+    spec = LEVELS[OrderLevel.PRIMARY]
+    found = receipts_crud.received_dispatched_orders(session, site_id=ctx.site_id)
+    for order, receipt_no, received_at in found:
+        order.delivered_at = received_at
+        _transition(
+            session,
+            ctx=ctx,
+            spec=spec,
+            order=order,
+            to=OrderStatus.DELIVERED,
+            note=f"goods receipt {receipt_no}",
+        )
+    return len(found)
 
 
 def cancel(
@@ -618,15 +635,13 @@ def _open_for_change(
     level: OrderLevel,
     order_id: uuid.UUID,
     to: OrderStatus | None,
-    writer_check: bool = True,
 ) -> tuple[LevelSpec, Order]:
     """The checks every change of an existing order makes, in order: the level's permission,
     the order exists, this site writes it, and (for a status change) the transition is legal."""
     spec = spec_for(level)
     require(ctx, spec.permission)
     order = _load(session, spec, order_id)
-    if writer_check:
-        _check_order_writer(ctx, order)
+    _check_order_writer(ctx, order)
     if to is not None:
         _check_transition(order, to)
     return spec, order

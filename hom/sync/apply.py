@@ -23,14 +23,17 @@ from typing import Any, Final
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from hom.core.errors import DomainError, InsufficientStock, NotFound
+from hom.core.errors import DomainError, Duplicate, InsufficientStock, NotFound, WrongSite
+from hom.crud import goods_receipts as receipts_crud
 from hom.crud import inventory as inventory_crud
+from hom.crud import orders as orders_crud
 from hom.crud import product as product_crud
 from hom.crud import production as production_crud
 from hom.crud import replica as replica_crud
 from hom.crud import site as site_crud
 from hom.crud import user as user_crud
 from hom.models.geography import GeoNode
+from hom.models.goods_receipt import GoodsReceipt, GoodsReceiptLine
 from hom.models.party import Party
 from hom.models.product import Product
 from hom.models.production import Batch, ProductionLog
@@ -40,6 +43,7 @@ from hom.models.sales_tertiary import TertiaryOrder, TertiaryOrderLine
 from hom.models.site import Site, StockLocation
 from hom.models.user import Role, User
 from hom.schemas.base import validate
+from hom.schemas.goods_receipts import GoodsReceiptSync
 from hom.schemas.inventory import LedgerEntrySync as LedgerPayload
 from hom.schemas.sync import Operation
 from hom.services.geography import name_key
@@ -188,6 +192,8 @@ def apply_change(
         return _apply_role(session, snapshot, operation)
     if entity in ORDER_MODELS:
         return _apply_order(session, entity, snapshot, operation)
+    if entity == E.GOODS_RECEIPTS:
+        return _apply_goods_receipt(session, snapshot, operation)
     model = ROW_MODELS.get(entity)
     if model is None:
         return DomainError(f"{entity!r} is not an entity this store applies", field="entity")
@@ -255,24 +261,75 @@ def _check_roles(session: Session, snapshot: BaseModel) -> DomainError | None:
 def _apply_order(
     session: Session, entity: str, snapshot: BaseModel, operation: Operation
 ) -> Outcome:
+    if operation == Operation.DELETE:
+        return DomainError("orders are never deleted: cancel them", field="operation")
     header_model, line_model = ORDER_MODELS[entity]
-    table = header_model.__table__
+    return _write_with_lines(session, header_model, line_model, "order_id", snapshot)
+
+
+def _write_with_lines(
+    session: Session, header_model: type, line_model: type, parent_column: str, snapshot: BaseModel
+) -> Outcome:
+    """A document's header as the snapshot has it (unless the stored one is as new) and its lines
+    replaced by the snapshot's."""
+    table = header_model.__table__  # type: ignore[attr-defined]
     values = snapshot.model_dump(exclude={"lines"})
     row_id = values["id"]
     existing = replica_crud.current(session, table, row_id)
-    if operation == Operation.DELETE:
-        return DomainError("orders are never deleted: cancel them", field="operation")
     if existing is not None and _stale(existing, values):
         return ALREADY_APPLIED
     if existing is None:
         replica_crud.insert_row(session, table, values)
     else:
         replica_crud.update_row(session, table, row_id, values)
-    lines = [{**line.model_dump(), "order_id": row_id} for line in snapshot.lines]  # type: ignore[attr-defined]
+    lines = [{**line.model_dump(), parent_column: row_id} for line in snapshot.lines]  # type: ignore[attr-defined]
     replica_crud.replace_children(
-        session, line_model.__table__, parent_column="order_id", parent_id=row_id, rows=lines
+        session, line_model.__table__, parent_column=parent_column, parent_id=row_id, rows=lines
     )
     return None
+
+
+def _apply_goods_receipt(session: Session, snapshot: BaseModel, operation: Operation) -> Outcome:
+    """A receipt of the buyer's site: its order must be here, it receives into that order's stock
+    point, which belongs to the receipt's site, and an order has one receipt. Its stock comes
+    as its own RECEIPT ledger entries (``apply_ledger_entries``), never from these rows."""
+    if operation == Operation.DELETE:
+        return DomainError("goods receipts are never deleted", field="operation")
+    r: GoodsReceiptSync = snapshot  # type: ignore[assignment]
+    other = receipts_crud.for_order(session, r.order_id)
+    if other is not None and other.id != r.id:
+        return Duplicate(
+            f"order {r.dispatch_no} was received already (goods receipt {other.number})",
+            field="payload.order_id",
+        )
+    order = orders_crud.get_order(session, PrimaryOrder, r.order_id)
+    if order is None:
+        return NotFound(f"unknown primary order {r.order_id}", field="payload.order_id")
+    if r.location_id != order.buyer_location_id:
+        return DomainError(
+            f"order {order.number} is received into its own stock point, not {r.location_id}",
+            field="payload.location_id",
+        )
+    location = site_crud.get_location(session, r.location_id)
+    if location is None or location.site_id != r.site_id:
+        return WrongSite(
+            f"the stock point of order {order.number} does not belong to the receipt's site: "
+            "only the site owning it receives the order",
+            field="payload.site_id",
+        )
+    products = product_crud.get_many(session, (ln.product_id for ln in r.lines))
+    batches = production_crud.get_batches(session, (ln.batch_id for ln in r.lines if ln.batch_id))
+    for index, line in enumerate(r.lines):
+        where = f"payload.lines.{index}"
+        if line.product_id not in products:
+            return NotFound(f"unknown product {line.product_id}", field=f"{where}.product_id")
+        batch = batches.get(line.batch_id) if line.batch_id else None
+        if line.batch_id is not None and (batch is None or batch.product_id != line.product_id):
+            return NotFound(
+                f"batch {line.batch_id} is not a batch of product {products[line.product_id].sku}",
+                field=f"{where}.batch_id",
+            )
+    return _write_with_lines(session, GoodsReceipt, GoodsReceiptLine, "receipt_id", snapshot)
 
 
 def _apply_role(session: Session, snapshot: BaseModel, operation: Operation) -> Outcome:

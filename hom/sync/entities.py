@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from hom.schemas.base import SyncSchema
 from hom.schemas.geography import GeoNodeSync
+from hom.schemas.goods_receipts import GoodsReceiptSync
 from hom.schemas.inventory import LedgerEntrySync
 from hom.schemas.orders import PrimaryOrderSync, SecondaryOrderSync, TertiaryOrderSync
 from hom.schemas.party import PartySync
@@ -40,6 +41,7 @@ SYNC_SCHEMAS: dict[str, type[SyncSchema]] = {
     PRIMARY_ORDERS: PrimaryOrderSync,
     SECONDARY_ORDERS: SecondaryOrderSync,
     TERTIARY_ORDERS: TertiaryOrderSync,
+    GOODS_RECEIPTS: GoodsReceiptSync,
     PRODUCTS: ProductSync,
     GEO_NODES: GeoNodeSync,
     PARTIES: PartySync,

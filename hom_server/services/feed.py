@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hom.core.clock import utcnow
+from hom.crud import orders as orders_crud
 from hom.crud import outbox as outbox_crud
 from hom.crud import site as site_crud
+from hom.models.sales_primary import PrimaryOrder
 from hom.sync import entities as E
 from hom.sync import ownership
 from hom_server.crud import sync as sync_crud
@@ -60,6 +62,10 @@ def place(session: Session, entity: str, payload: Mapping[str, Any]) -> Placed:
     to_site = None
     if entity == E.PRIMARY_ORDERS and payload.get("buyer_location_id"):
         to_site = _site_of_location(session)(uuid.UUID(str(payload["buyer_location_id"])))
+    if entity == E.GOODS_RECEIPTS and payload.get("order_id"):
+        # the buyer's receipt goes to the seller, who marks its order delivered
+        order = orders_crud.get_order(session, PrimaryOrder, uuid.UUID(str(payload["order_id"])))
+        to_site = order.site_id if order is not None else None
     return Placed(site_id=writer, to_site_id=to_site)
 
 

@@ -19,6 +19,8 @@ from hom.models import (
     AuditEntry,
     Batch,
     GeoNode,
+    GoodsReceipt,
+    GoodsReceiptLine,
     OutboxEntry,
     Party,
     PrimaryOrder,
@@ -51,6 +53,8 @@ COUNTED = {
     "secondary_lines": SecondaryOrderLine,
     "tertiary": TertiaryOrder,
     "tertiary_lines": TertiaryOrderLine,
+    "receipts": GoodsReceipt,
+    "receipt_lines": GoodsReceiptLine,
 }
 
 
