@@ -216,7 +216,9 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
 
         def progress(done: int, total: int, label: str) -> None:
             if not args.quiet:
-                out.write(f"\r[{done:>3}/{total}] {label:<60}")
+                filled = round(24 * done / max(total, 1))
+                bar = "#" * filled + "." * (24 - filled)
+                out.write(f"\r[{bar}] {100 * done // max(total, 1):>3}% {label:<56}")
                 out.flush()
 
         summary = demo.load_demo(

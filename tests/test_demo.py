@@ -135,3 +135,55 @@ def test_the_load_builds_beside_the_store_and_never_holds_its_write_lock(tmp_pat
         assert demo.is_demo_store(s)
         assert stock.verify(s).ok
     store.close()
+
+
+def test_a_fresh_demo_store_passes_verify_and_its_balances_are_its_ledger(demo_store):
+    """Counted here, independently of ``verify``: every balance row equals the sum of its ledger
+    entries, and what the loader read to decide its orders (``stock.holdings``) is that stock."""
+    from hom.models.inventory import StockBalance, StockLedgerEntry
+
+    store, _summary = demo_store
+    with store.reader() as s:
+        key = (StockLedgerEntry.location_id, StockLedgerEntry.product_id, StockLedgerEntry.batch_id)
+        ledger = {
+            (loc, prod, batch): int(total)
+            for loc, prod, batch, total in s.execute(
+                select(*key, func.sum(StockLedgerEntry.quantity)).group_by(*key)
+            )
+        }
+        balances = {
+            (b.location_id, b.product_id, b.batch_id): b.quantity
+            for b in s.scalars(select(StockBalance))
+        }
+        assert len(ledger) > 500
+        assert balances == ledger
+        assert min(balances.values()) >= 0
+        for location in {loc for loc, _p, _b in balances}:
+            held = {
+                (location, pid, batch): qty
+                for pid, rows in stock.holdings(s, location_id=location).items()
+                for batch, qty, _expires in rows
+            }
+            assert held == {k: q for k, q in balances.items() if k[0] == location and q > 0}
+    code, text = _cli(store.settings.data_dir, "verify")
+    assert code == 0, text
+
+
+def test_the_demo_command_shows_a_progress_bar_with_an_estimate(tmp_path):
+    code, text = _cli(tmp_path / "store", "demo", "--days", "4")
+    assert code == 0, text
+    frames = text.split("\r")
+    assert any("] " in f and "% day 3 of 4" in f and "left" in f for f in frames), frames
+    assert "[" + "#" * 24 + "] 100%" in text
+    assert "demo data loaded for site FAC01" in text
+
+
+def _cli(data_dir, *args: str) -> tuple[int, str]:
+    """``hom-desktop <args>`` on a store's folder, as a newcomer would type it."""
+    import io
+
+    from hom_desktop import cli
+
+    out = io.StringIO()
+    code = cli.main(["--data-dir", str(data_dir), *args], out=out)
+    return code, out.getvalue()

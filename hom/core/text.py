@@ -50,6 +50,10 @@ def describe_char(ch: str) -> str:
 
 def first_refused(value: str, *, multiline: bool = False) -> tuple[int, str] | None:
     """(position, reason) of the first character ``clean`` refuses in ``value``, or None."""
+    if value.isprintable() and "\ufffd" not in value:
+        # Nothing refused: every refused category (controls, format characters, surrogates,
+        # line and paragraph separators) is one ``isprintable`` is False for.
+        return None
     previous = ""
     for index, ch in enumerate(value):
         if ch == "\n" and multiline:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Dialect, Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Dialect, Table, insert, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 #: From this many rows on, PostgreSQL inserts use COPY.
 COPY_MIN_ROWS = 50
@@ -128,6 +129,50 @@ def _default_maker(table: Table, name: str) -> Callable[[], Any]:
     if default.is_callable:
         return lambda: default.arg(None)  # SQLAlchemy wraps zero-argument callables for a context
     raise ValueError(f"column {table.name}.{name} needs a value: its default is not a plain value")
+
+
+def write_new(session: Session, objects: Sequence[Any]) -> None:
+    """Write new ORM objects (a header and its lines, a batch and its log) by bulk inserts, in
+    the given order, then keep them in the session as persistent, as if just loaded.
+
+    For a few rows the unit of work costs several times the inserts. Each column's value is
+    taken from the object, or from the column's Python-side default where a flush would use
+    it (an attribute never set, a primary key left None), and set on the object too; the
+    ``SearchableMixin`` keys are computed as ``insert_model_rows`` does. Whatever else the
+    session holds is flushed first (a row these may name)."""
+    session.flush()
+    for model, run in groupby(objects, key=type):
+        insert_model_rows(session, model, [_row(o) for o in run])
+    for obj in objects:
+        make_transient_to_detached(obj)
+    for obj in objects:
+        session.add(obj)
+
+
+_MISSING = object()
+_columns_of: dict[type, list[tuple[str, str, Any]]] = {}
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """The row a flush would insert for new ``obj``."""
+    columns = _columns_of.get(type(obj))
+    if columns is None:
+        columns = []
+        for prop in inspect(obj).mapper.column_attrs:
+            column = prop.columns[0]
+            if column.server_default is not None:  # the database's to fill: not this path
+                raise ValueError(f"{column} has a server default: write it with a flush")
+            columns.append((prop.key, column.key, column))
+        _columns_of[type(obj)] = columns
+    state = obj.__dict__
+    row: dict[str, Any] = {}
+    for key, name, column in columns:
+        value = state.get(key, _MISSING)
+        if value is _MISSING or (value is None and column.primary_key):
+            value = _default_maker(column.table, name)() if column.default is not None else None
+            setattr(obj, key, value)
+        row[name] = value
+    return row
 
 
 def insert_model_rows(

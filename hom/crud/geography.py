@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import CTE, func, or_, select
+from sqlalchemy import CTE, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hom.crud import bulk, lookup
@@ -35,6 +35,40 @@ def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, GeoNode]:
         found.update(
             {n.code: n for n in session.scalars(select(GeoNode).where(GeoNode.code.in_(chunk)))}
         )
+    return found
+
+
+_REFS_BY_CODES = select(GeoNode.id, GeoNode.code, GeoNode.name, GeoNode.level).where(
+    GeoNode.code.in_(bindparam("codes", expanding=True))
+)
+_REFS_BY_IDS = select(GeoNode.id, GeoNode.code, GeoNode.name, GeoNode.level).where(
+    GeoNode.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def refs_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Row]:
+    """``{code: (id, code, name, level)}`` of the nodes with ``codes``: the columns a check needs,
+    not whole nodes (an import looks up thousands)."""
+    wanted = list(set(codes))
+    found: dict[str, Row] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update({r.code: r for r in session.execute(_REFS_BY_CODES, {"codes": chunk})})
+    return found
+
+
+def codes_taken(session: Session, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are nodes' codes already."""
+    return set(refs_by_codes(session, codes))
+
+
+def refs_by_ids(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    """``{id: (id, code, name, level)}`` of the nodes with ``ids`` (see ``refs_by_codes``)."""
+    wanted = list(set(ids))
+    found: dict[uuid.UUID, Row] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update({r.id: r for r in session.execute(_REFS_BY_IDS, {"ids": chunk})})
     return found
 
 

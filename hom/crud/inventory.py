@@ -27,6 +27,7 @@ from hom.models.site import StockLocation
 BalanceKey = tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]  # location, product, batch
 
 _CHUNK = 400  # keys per IN (...) query: well under SQLite's variable limit
+_FEW_LOCATIONS = 4  # up to this many locations, balances are read by location and product lists
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,24 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+# Hot statements are built once, with bound parameters: building a statement costs several
+# times what running a cached one does.
+_balances = StockBalance.__table__
+_BALANCES_AT = select(
+    _balances.c.location_id,
+    _balances.c.product_id,
+    _balances.c.batch_id,
+    _balances.c.id,
+    _balances.c.quantity,
+).where(
+    _balances.c.location_id == bindparam("location_id"),
+    _balances.c.product_id.in_(bindparam("product_ids", expanding=True)),
+)
+_BALANCES_AT_FOR_UPDATE = _BALANCES_AT.order_by(
+    _balances.c.product_id, _balances.c.batch_id
+).with_for_update()
+
+
 def balances_for_keys(
     session: Session, keys: Iterable[BalanceKey], *, for_update: bool = False
 ) -> dict[BalanceKey, BalanceRow]:
@@ -51,7 +70,7 @@ def balances_for_keys(
     balance waits, then reads the first one's result. SQLite's BEGIN IMMEDIATE already
     serialises writers, and its dialect leaves the clause out."""
     found: dict[BalanceKey, BalanceRow] = {}
-    pairs = sorted({(loc, prod) for loc, prod, _ in keys})
+    pairs = {(loc, prod) for loc, prod, _ in keys}
     cols = (
         StockBalance.location_id,
         StockBalance.product_id,
@@ -59,14 +78,38 @@ def balances_for_keys(
         StockBalance.id,
         StockBalance.quantity,
     )
-    for chunk in _chunks(pairs):
-        stmt = select(*cols).where(
+    locations = sorted({loc for loc, _ in pairs})
+    if for_update or len(locations) == 1:
+        # Location by location, products in order, each query's rows in (product, batch) order:
+        # locks are taken in one global (location, product, batch) order, so two writers of
+        # overlapping keys never wait for each other in a cycle. One location (one voucher) is
+        # the common case, and the query is prebuilt.
+        stmt = _BALANCES_AT_FOR_UPDATE if for_update else _BALANCES_AT
+        for location in locations:
+            products = sorted({prod for loc, prod in pairs if loc == location})
+            for chunk in _chunks(products):
+                for loc, prod, batch, bid, qty in session.execute(
+                    stmt, {"location_id": location, "product_ids": list(chunk)}
+                ):
+                    found[(loc, prod, batch)] = BalanceRow(bid, qty)
+        return found
+    if len(locations) <= _FEW_LOCATIONS:
+        # A voucher touches a location or two: two plain IN lists read (a few more rows than)
+        # the pairs wanted, and are much cheaper to run than a tuple IN of pairs.
+        products = sorted({prod for _, prod in pairs})
+        wheres = [
+            and_(StockBalance.location_id.in_(locations), StockBalance.product_id.in_(chunk))
+            for chunk in _chunks(products)
+        ]
+    else:
+        wheres = [
             tuple_(StockBalance.location_id, StockBalance.product_id).in_(chunk)
-        )
-        if for_update:  # the chunks follow the sorted pairs, and each chunk locks in key order
-            stmt = stmt.order_by(*cols[:3]).with_for_update()
-        for loc, prod, batch, bid, qty in session.execute(stmt):
-            found[(loc, prod, batch)] = BalanceRow(bid, qty)
+            for chunk in _chunks(sorted(pairs))
+        ]
+    for where in wheres:
+        for loc, prod, batch, bid, qty in session.execute(select(*cols).where(where)):
+            if (loc, prod) in pairs:
+                found[(loc, prod, batch)] = BalanceRow(bid, qty)
     return found
 
 
@@ -85,16 +128,17 @@ def add_to_balances(session: Session, rows: list[dict[str, Any]]) -> None:
     cannot overwrite another's change, and the table's CHECK refuses a negative result.
     """
     if rows:
-        table = StockBalance.__table__
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                quantity=table.c.quantity + bindparam("delta"),
-                updated_at=bindparam("updated_at"),
-            )
-        )
-        session.connection().execute(stmt, rows)
+        session.connection().execute(_ADD_TO_BALANCE, rows)
+
+
+_ADD_TO_BALANCE = (
+    update(_balances)
+    .where(_balances.c.id == bindparam("b_id"))
+    .values(
+        quantity=_balances.c.quantity + bindparam("delta"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 def on_hand(
@@ -255,13 +299,41 @@ def ledger_count(session: Session, *, flt: LedgerFilter) -> int:
     )
 
 
+_LEDGER_FOR_VOUCHER = (
+    select(StockLedgerEntry)
+    .where(StockLedgerEntry.voucher_id == bindparam("voucher_id"))
+    .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+)
+
+
 def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[StockLedgerEntry]:
-    stmt = (
-        select(StockLedgerEntry)
-        .where(StockLedgerEntry.voucher_id == voucher_id)
-        .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+    return list(session.scalars(_LEDGER_FOR_VOUCHER, {"voucher_id": voucher_id}))
+
+
+_LEDGER_ROWS_FOR_VOUCHERS = (
+    select(
+        StockLedgerEntry.voucher_id,
+        StockLedgerEntry.product_id,
+        StockLedgerEntry.batch_id,
+        StockLedgerEntry.quantity,
     )
-    return list(session.scalars(stmt))
+    .where(StockLedgerEntry.voucher_id.in_(bindparam("voucher_ids", expanding=True)))
+    .order_by(StockLedgerEntry.created_at, StockLedgerEntry.id)
+)
+
+
+def ledger_rows_for_vouchers(
+    session: Session, voucher_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int]]:
+    """(voucher, product, batch, quantity) of every entry of ``voucher_ids``, in posting order
+    within each chunk of vouchers: the columns only, for many documents at once."""
+    rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, int]] = []
+    for chunk in _chunks(list(voucher_ids)):
+        rows.extend(
+            (v, p, b, q)
+            for v, p, b, q in session.execute(_LEDGER_ROWS_FOR_VOUCHERS, {"voucher_ids": chunk})
+        )
+    return rows
 
 
 def ledger_for_batch(session: Session, *, batch_id: uuid.UUID) -> list[StockLedgerEntry]:
@@ -379,21 +451,41 @@ def negative_balance_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def batches_on_hand(
-    session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
-) -> list[tuple[uuid.UUID | None, int, Batch | None]]:
-    """(batch id, quantity, batch) with stock at a location, in no particular order: the stock
-    service orders them by its one first-expiry-first rule."""
-    stmt = (
-        select(StockBalance.batch_id, StockBalance.quantity, Batch)
-        .outerjoin(Batch, Batch.id == StockBalance.batch_id)
-        .where(
-            StockBalance.location_id == location_id,
-            StockBalance.product_id == product_id,
-            StockBalance.quantity > 0,
-        )
+_batches = Batch.__table__
+_HOLDINGS = (
+    select(
+        _balances.c.product_id,
+        _balances.c.batch_id,
+        _balances.c.quantity,
+        _batches.c.code,
+        _batches.c.manufactured_on,
+        _batches.c.expires_on,
     )
-    return [(b, int(q), batch) for b, q, batch in session.execute(stmt)]
+    .select_from(_balances.outerjoin(_batches, _batches.c.id == _balances.c.batch_id))
+    .where(_balances.c.location_id == bindparam("location_id"), _balances.c.quantity > 0)
+)
+_HOLDINGS_OF = _HOLDINGS.where(_balances.c.product_id.in_(bindparam("product_ids", expanding=True)))
+
+
+def holdings(
+    session: Session, *, location_id: uuid.UUID, product_ids: Sequence[uuid.UUID] | None = None
+) -> list[tuple[uuid.UUID, uuid.UUID | None, int, Row | None]]:
+    """(product id, batch id, quantity, batch dates) with stock at a location, of every product
+    (or of ``product_ids``), in no particular order: one query for a whole location. The batch
+    dates row has the batch's ``code``, ``manufactured_on`` and ``expires_on`` (None for
+    unbatched stock): what the first-expiry-first rule orders by, without loading whole batch
+    objects."""
+    if product_ids is None:
+        rows = list(session.execute(_HOLDINGS, {"location_id": location_id}))
+    else:
+        rows = []
+        for chunk in _chunks(list(product_ids)):
+            params = {"location_id": location_id, "product_ids": list(chunk)}
+            rows.extend(session.execute(_HOLDINGS_OF, params))
+    return [
+        (row.product_id, row.batch_id, int(row.quantity), row if row.batch_id else None)
+        for row in rows
+    ]
 
 
 def ledger_ids_present(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, literal, or_, select
+from sqlalchemy import RowMapping, Select, bindparam, func, inspect, literal, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
-from hom.crud import lookup
+from hom.core.clock import utcnow
+from hom.core.ids import new_id
+from hom.crud import bulk, lookup
 from hom.crud import search as search_crud
 from hom.models.enums import OrderStatus
 from hom.models.party import Party
@@ -38,9 +42,78 @@ def get_order_by_number(session: Session, model: type[Any], number: str) -> Any 
 
 
 def add_order(session: Session, order: Any) -> Any:
-    session.add(order)
-    session.flush()
+    """Write a new order and its lines (``bulk.write_new``: two bulk inserts, then both in the
+    session as written)."""
+    if order.id is None:
+        order.id = new_id()
+    lines = list(order.lines)
+    for line in lines:
+        line.order_id = order.id
+    bulk.write_new(session, [order, *lines])
     return order
+
+
+def save_header(session: Session, order: Any) -> None:
+    """Write the changed header columns of a loaded order: one prebuilt ``UPDATE ... WHERE id =
+    :id AND version = <the version read>`` that also bumps the version and ``updated_at``, as the
+    mapper's flush would, without the unit of work (an order changes status four times).
+
+    Anything else (changed lines, other changes waiting in the session, a new order) goes
+    through ``session.flush()``. Raises ``StaleDataError``, as the flush does, when another
+    writer changed the order since it was read."""
+    state = inspect(order)
+    changed = state.committed_state  # attribute -> value as read, for each one set since
+    columns = _header_columns(state.mapper)
+    if (
+        not state.persistent
+        or session.new
+        or session.deleted
+        or any(o is not order for o in session.dirty)
+        or any(key not in columns or key in _MANAGED for key in changed)
+    ):
+        session.flush()
+        return
+    if not changed:
+        return
+    read = state.dict["version"]
+    values = {columns[key]: state.dict[key] for key in changed}
+    values.update(version=read + 1, updated_at=utcnow())
+    stmt = _update_statement(state.mapper.local_table, tuple(sorted(values)))
+    result = session.connection().execute(stmt, {**values, "b_id": order.id, "b_version": read})
+    if result.rowcount != 1:
+        raise StaleDataError(f"order {order.id}: version {read} is no longer the stored one")
+    for key, value in values.items():
+        set_committed_value(order, key, value)
+    # Written: clean, as a flush leaves it (else the next query's autoflush would run the unit
+    # of work over it again, for nothing).
+    state._commit_all(state.dict, session.identity_map)
+
+
+_MANAGED = frozenset({"version", "updated_at", "id"})  # written by save_header itself
+_header_columns_of: dict[Any, dict[str, str]] = {}
+_update_statements: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _header_columns(mapper: Any) -> dict[str, str]:
+    """Attribute -> column of the order header's plain columns."""
+    found = _header_columns_of.get(mapper)
+    if found is None:
+        found = _header_columns_of[mapper] = {
+            prop.key: prop.columns[0].key for prop in mapper.column_attrs
+        }
+    return found
+
+
+def _update_statement(table: Any, names: tuple[str, ...]) -> Any:
+    key = (table.name, names)
+    stmt = _update_statements.get(key)
+    if stmt is None:
+        stmt = _update_statements[key] = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values({name: bindparam(name) for name in names})
+        )
+    return stmt
 
 
 def count_all(session: Session, model: type[Any]) -> int:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hom.crud import bulk, lookup
@@ -50,6 +50,18 @@ def get_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Party]:
             {p.code: p for p in session.scalars(select(Party).where(Party.code.in_(chunk)))}
         )
     return found
+
+
+_CODES_TAKEN = select(Party.code).where(Party.code.in_(bindparam("codes", expanding=True)))
+
+
+def codes_taken(session: Session, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are parties' codes already."""
+    wanted = list(set(codes))
+    taken: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        taken.update(session.scalars(_CODES_TAKEN, {"codes": wanted[start : start + _CHUNK]}))
+    return taken
 
 
 def _filtered(

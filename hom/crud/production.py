@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
-from hom.crud import lookup
+from hom.crud import bulk, lookup
 from hom.models.product import Product
 from hom.models.production import Batch, ProductionLog
 
@@ -24,8 +24,13 @@ def get_batches(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, B
     return lookup.by_ids(session, Batch, ids)
 
 
+_BATCH_BY_CODE = select(Batch).where(
+    Batch.product_id == bindparam("product_id"), Batch.code == bindparam("code")
+)
+
+
 def get_batch_by_code(session: Session, *, product_id: uuid.UUID, code: str) -> Batch | None:
-    return session.scalar(select(Batch).where(Batch.product_id == product_id, Batch.code == code))
+    return session.scalar(_BATCH_BY_CODE, {"product_id": product_id, "code": code})
 
 
 def find_batches_by_code(session: Session, code: str) -> list[Batch]:
@@ -50,9 +55,11 @@ def get_reversal_of(session: Session, log_id: uuid.UUID) -> ProductionLog | None
     return session.scalar(select(ProductionLog).where(ProductionLog.reverses_id == log_id))
 
 
-def add_log(session: Session, log: ProductionLog) -> ProductionLog:
-    session.add(log)
-    session.flush()
+def add_log(
+    session: Session, log: ProductionLog, *, new_batch: Batch | None = None
+) -> ProductionLog:
+    """Write a new log (and the new batch it produces into, first): ``bulk.write_new``."""
+    bulk.write_new(session, [new_batch, log] if new_batch is not None else [log])
     return log
 
 

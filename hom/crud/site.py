@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,6 +50,13 @@ def get_locations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
     return lookup.by_ids(session, StockLocation, ids)
 
 
+_LOCATIONS_OF_KIND = (
+    select(StockLocation)
+    .where(StockLocation.site_id == bindparam("site_id"), StockLocation.kind == bindparam("kind"))
+    .order_by(StockLocation.code)
+)
+
+
 def list_locations(
     session: Session,
     *,
@@ -56,6 +64,8 @@ def list_locations(
     kind: LocationKind | None = None,
     party_id: uuid.UUID | None = None,
 ) -> list[StockLocation]:
+    if site_id is not None and kind is not None and party_id is None:  # a site's store of a kind
+        return list(session.scalars(_LOCATIONS_OF_KIND, {"site_id": site_id, "kind": kind}))
     stmt = select(StockLocation).order_by(StockLocation.code)
     if site_id is not None:
         stmt = stmt.where(StockLocation.site_id == site_id)
@@ -90,19 +100,35 @@ def next_sequence_value(session: Session, *, site_id: uuid.UUID, doc_type: str, 
     row stays locked until the caller's transaction ends, so two concurrent orders can never
     read the same last value and issue the same number.
     """
-    table = DocumentSequence.__table__
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    stmt = (
-        insert(table)
-        .values(site_id=site_id, doc_type=doc_type, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.site_id, table.c.doc_type, table.c.year],
-            set_={"last_value": table.c.last_value + 1},
+    stmt = _next_sequence_statement(session.get_bind().dialect.name)
+    params = {"site_id": site_id, "doc_type": doc_type, "year": year}
+    return int(session.execute(stmt, params).scalar_one())
+
+
+_sequence_statements: dict[str, Any] = {}
+
+
+def _next_sequence_statement(dialect: str) -> Any:
+    """The upsert of ``next_sequence_value``, built once per dialect (it runs for every order)."""
+    stmt = _sequence_statements.get(dialect)
+    if stmt is None:
+        table = DocumentSequence.__table__
+        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+        stmt = _sequence_statements[dialect] = (
+            insert(table)
+            .values(
+                site_id=bindparam("site_id"),
+                doc_type=bindparam("doc_type"),
+                year=bindparam("year"),
+                last_value=1,
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.site_id, table.c.doc_type, table.c.year],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
         )
-        .returning(table.c.last_value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return stmt
 
 
 def document_sequences(session: Session) -> list[DocumentSequence]:

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from time import monotonic as _monotonic
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -75,6 +76,7 @@ BASE_RETAILERS = 1000
 BASE_LINES_PER_SHIFT = 6
 
 Progress = Callable[[int, int, str], None]
+_PACE_DAYS = 7  # the estimate of the time left follows the pace of this many recent days
 
 
 class DemoCancelled(DomainError):
@@ -213,7 +215,7 @@ class _Loader:
         self._cancelled = cancelled
         self.steps_total = 6 + days
         self.steps_done = 0
-        self._days_started = _monotonic()
+        self._day_starts: list[float] = []  # when each simulated day began
         self.counts: dict[str, int] = defaultdict(int)
         # filled as we go
         self.geo: dict[str, uuid.UUID] = {}  # code -> node id
@@ -222,6 +224,7 @@ class _Loader:
         self.site_ids: dict[str, uuid.UUID] = {}
         self.locations: dict[str, uuid.UUID] = {}  # location code -> id
         self.products: list[tuple[uuid.UUID, str, bool, int]] = []  # id, category, tracked, pack
+        self.pack_of: dict[uuid.UUID, int] = {}
         self.factory_products: dict[str, list[tuple[uuid.UUID, str, bool, int]]] = {}
         self.distributors: list[tuple[uuid.UUID, str, str, uuid.UUID]] = []  # id, code, site, stock
         self.retailers: list[tuple[uuid.UUID, str, uuid.UUID]] = []  # id, code, distributor
@@ -231,10 +234,13 @@ class _Loader:
         ] = defaultdict(list)
         self.users: dict[str, uuid.UUID] = {}
         self.installation_id: uuid.UUID | None = None
-        self.open_primary: list[tuple[uuid.UUID, str, date]] = []  # order, site, dispatch on
+        # confirmed primary orders (kept alive: read again on dispatch and delivery), their
+        # site and the day of their next step
+        self.open_primary: list[tuple[Any, str, date]] = []
         # The session's identity map holds objects weakly: master data the services look up on
         # every order is kept alive here so it is read once, not once per order.
         self.keep: list[object] = []
+        self.batches: list[object] = []  # likewise every batch made
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -246,14 +252,19 @@ class _Loader:
             self._progress(self.steps_done, self.steps_total, label + self._estimate())
 
     def _estimate(self) -> str:
-        """ " — about N s left", from the pace of the days so far (the setup steps before them
-        take a few seconds and are not counted)."""
+        """ " — about N s left", from the pace of the last few days (the setup steps before them
+        take a few seconds and are not counted). A day costs more as stock builds up along the
+        chain over the first weeks, so the recent pace predicts the rest better than the
+        average since the start."""
         now = _monotonic()
         days_done = self.steps_done - 7  # the six setup steps and the day now starting
-        if days_done < 1:
-            self._days_started = now
+        if days_done < 0:
             return ""
-        per_day = (now - self._days_started) / days_done
+        self._day_starts.append(now)
+        if days_done < 1:
+            return ""
+        recent = self._day_starts[-(_PACE_DAYS + 1) :]
+        per_day = (recent[-1] - recent[0]) / (len(recent) - 1)
         left = per_day * (self.steps_total - self.steps_done + 1)
         return f" — about {_duration(left)} left"
 
@@ -298,6 +309,7 @@ class _Loader:
             self.step(f"day {offset + 1} of {self.days}: {day.isoformat()}")
             self.simulate_day(day)
         self.keep.clear()
+        self.batches.clear()
         report = stock.verify(self.s)
         if not report.ok:
             raise DomainError("the demo data failed its own verify", field="demo")
@@ -306,6 +318,7 @@ class _Loader:
 
     def make_store_and_users(self) -> None:
         factory = catalog.FACTORIES[0]
+        shared_hash = security.hash_password(catalog.DEMO_PASSWORD)  # hashed once for all
         result = setup.initialize(
             self.s,
             admin_username=catalog.DEMO_USERS[0][0],
@@ -317,13 +330,13 @@ class _Loader:
             currency=self.currency,
             installation_name=DEMO_INSTALLATION,
             demo=True,
+            admin_password_hash=shared_hash,
         )
         assert result.site is not None
         self.installation_id = result.installation_id
         self.site_ids[factory[0]] = result.site.id
         self.users["admin"] = result.admin.id
         system = sites.system_context(self.s)
-        shared_hash = security.hash_password(catalog.DEMO_PASSWORD)  # hashed once for all
         for username, full_name, roles in catalog.DEMO_USERS[1:]:
             user = users.create_user(
                 self.s,
@@ -505,6 +518,7 @@ class _Loader:
         made = [found[i] for i in ids]
         self.keep.extend(made)
         self.products = [(p.id, p.category, p.track_batches, p.pack_size) for p in made]
+        self.pack_of = {p.id: p.pack_size for p in made}
         for code, _name, _city, categories in catalog.FACTORIES:
             self.factory_products[code] = [p for p in self.products if p[1] in categories]
         self.counts["products"] = len(made)
@@ -598,13 +612,14 @@ class _Loader:
             self.tertiary_orders(day)
 
     def produce(self, day: date) -> None:
+        made: list[uuid.UUID] = []
         for code, _name, _city, _cats in catalog.FACTORIES:
             ctx = self.ctx(code, "factory")
             lines = self.factory_products[code]
             per_shift = min(len(lines), BASE_LINES_PER_SHIFT * self.scale)
             for shift in ("A", "B"):
                 for pid, _cat, tracked, pack in self.rng.sample(lines, per_shift):
-                    production.post_log(
+                    log = production.post_log(
                         self.s,
                         ctx=ctx,
                         log_in={
@@ -617,16 +632,26 @@ class _Loader:
                             "rejected_qty": self.rng.randrange(0, pack),
                         },
                     )
+                    if log.batch_id is not None:
+                        made.append(log.batch_id)
                     self.counts["production logs"] += 1
+        # kept alive, so dispatches find the day's batches in the session: one query here
+        self.batches.extend(production_crud.get_batches(self.s, made).values())
 
+    def _holdings(
+        self, location: uuid.UUID
+    ) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, int, date | None]]]:
+        """What a location holds, per product, first expiry first: one read for all products."""
+        return stock.holdings(self.s, location_id=location)
+
+    @staticmethod
     def _fefo_moves(
-        self, location: uuid.UUID, product: uuid.UUID, wanted: int, day: date
+        rows: list[tuple[uuid.UUID | None, int, date | None]], wanted: int, day: date
     ) -> list[tuple[uuid.UUID | None, int]]:
-        """(batch, qty) taking ``wanted`` units first-expiry-first, skipping expired batches."""
+        """(batch, qty) taking ``wanted`` units of ``rows`` (one product's holdings, first expiry
+        first) in that order, skipping expired batches."""
         taken = []
-        for batch_id, qty, expires in stock.batches_on_hand(
-            self.s, location_id=location, product_id=product
-        ):
+        for batch_id, qty, expires in rows:
             if wanted <= 0:
                 break
             if expires is not None and expires < day:
@@ -649,13 +674,15 @@ class _Loader:
                 voucher = new_id()
                 number = f"{f_code}-STN-{day:%y%m%d}-{target[:5]}"
                 out_moves, in_moves = [], []
-                for pid, _cat, _tracked, pack in self.rng.sample(
+                shipped = self.rng.sample(
                     self.factory_products[f_code],
                     min(8 * self.scale, len(self.factory_products[f_code])),
-                ):
-                    on_hand = stock.on_hand(self.s, location_id=fg, product_id=pid)
-                    share = (on_hand // 3) // pack * pack
-                    for batch_id, qty in self._fefo_moves(fg, pid, share, day):
+                )
+                held = stock.holdings(self.s, location_id=fg, product_ids=[p[0] for p in shipped])
+                for pid, _cat, _tracked, pack in shipped:
+                    rows = held.get(pid, [])
+                    share = (sum(q for _b, q, _e in rows) // 3) // pack * pack
+                    for batch_id, qty in self._fefo_moves(rows, share, day):
                         out_moves.append(stock.Movement(fg, pid, -qty, batch_id))
                         in_moves.append(stock.Movement(self.locations[target], pid, qty, batch_id))
                 if not out_moves:
@@ -688,19 +715,15 @@ class _Loader:
         self, location: uuid.UUID, count: int, *, packs: tuple[int, int], whole_packs: bool = True
     ) -> list[dict]:
         """Order lines for products the location holds, never more than it holds."""
-        held = [
-            (pid, q)
-            for _loc, pid, q in stock.stock_by_location(self.s, location_ids=[location])
-            if q > 0
-        ]
+        holdings = self._holdings(location)
+        held = [(pid, sum(q for _b, q, _e in rows)) for pid, rows in holdings.items()]
         if not held:
             return []
-        pack_of = {p[0]: p[3] for p in self.products}
         lines = []
         for pid, qty in self.rng.sample(held, min(count, len(held))):
-            unit = pack_of[pid] if whole_packs else 1
+            unit = self.pack_of[pid] if whole_packs else 1
             want = unit * self.rng.randrange(*packs)
-            usable = sum(q for _b, q in self._fefo_moves(location, pid, want, self.today))
+            usable = sum(q for _b, q in self._fefo_moves(holdings[pid], want, self.today))
             usable = min(usable, qty) // unit * unit
             if usable > 0:
                 lines.append({"product_id": pid, "quantity": usable})
@@ -743,23 +766,23 @@ class _Loader:
             if roll < 0.06 and day >= self.today - timedelta(days=3):
                 continue  # a few recent orders are still drafts
             orders.confirm(self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order.id, on=day)
-            self.open_primary.append((order.id, site_code, day + timedelta(days=1)))
+            self.open_primary.append((order, site_code, day + timedelta(days=1)))
 
     def progress_primary(self, day: date) -> None:
         """Confirmed orders are dispatched the next day and delivered two days after that."""
         still_open = []
-        for order_id, site_code, due in self.open_primary:
+        for order, site_code, due in self.open_primary:
             if due > day:
-                still_open.append((order_id, site_code, due))
+                still_open.append((order, site_code, due))
                 continue
             ctx = self.ctx(site_code)
-            order = orders.get_order(self.s, level=OrderLevel.PRIMARY, order_id=order_id)
+            order_id = order.id
             try:
                 if order.status.value == "confirmed":
                     orders.dispatch(
                         self.s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order_id, on=day
                     )
-                    still_open.append((order_id, site_code, day + timedelta(days=2)))
+                    still_open.append((order, site_code, day + timedelta(days=2)))
                 elif order.status.value == "dispatched":
                     # The buyer's site receives; its stock point is the serving site's here, so
                     # the receipt also marks the order delivered (goods_receipts' docstring).
@@ -779,6 +802,7 @@ class _Loader:
     def secondary_orders(self, day: date) -> None:
         """Each retailer buys from its distributor about every two weeks; delivered same day."""
         points = {d[0]: (d[2], d[3]) for d in self.distributors}
+        delivered: list[tuple[uuid.UUID, uuid.UUID]] = []  # retailer, order
         for index, (retailer_id, _code, dist_id) in enumerate(self.retailers):
             if (day.toordinal() + index) % 14 != 0:
                 continue
@@ -805,11 +829,18 @@ class _Loader:
             orders.confirm(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.dispatch(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
             orders.deliver(self.s, ctx=ctx, level=OrderLevel.SECONDARY, order_id=order.id, on=day)
-            entries = stock.ledger_for_voucher(self.s, voucher_id=order.id)
-            batches = production_crud.get_batches(self.s, (e.batch_id for e in entries))
-            expiry = {batch_id: b.expires_on for batch_id, b in batches.items()}
+            delivered.append((retailer_id, order.id))
+        # what each shop received (the batches the dispatch chose), read once for the day
+        moved = stock.moved_by_vouchers(self.s, voucher_ids=[o for _r, o in delivered])
+        batches = production_crud.get_batches(
+            self.s, (b for rows in moved.values() for _p, b, _q in rows)
+        )
+        for retailer_id, order_id in delivered:
             bought = self.retailer_batches[retailer_id]
-            bought.extend((e.product_id, e.batch_id, expiry.get(e.batch_id)) for e in entries)
+            bought.extend(
+                (p, b, batches[b].expires_on if b in batches else None)
+                for p, b, _q in moved.get(order_id, [])
+            )
             del bought[:-12]  # a shop remembers its recent deliveries
 
     def tertiary_orders(self, day: date) -> None:

@@ -167,7 +167,7 @@ def create_nodes(
     stored = geo_crud.get_many(
         session, {d.parent_id for _i, d in items if d.parent_id and d.parent_id not in new}
     )
-    taken = set(geo_crud.get_by_codes(session, (d.code for _i, d in items)))
+    taken = geo_crud.codes_taken(session, (d.code for _i, d in items))
     siblings = geo_crud.sibling_keys(session, {d.parent_id for _i, d in items})
     codes: set[str] = set()
     rows: list[dict] = []

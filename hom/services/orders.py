@@ -965,12 +965,13 @@ def _changed(
     """Every order change: a new version, a change-log row with the whole order (header, lines,
     prices, totals, version) and an audit row, together.
 
-    The version is the mapper's ``version_id_col``: the flush's UPDATE matches the version this
-    transaction read, so a concurrent change is refused instead of silently overwritten.
+    The version is the mapper's ``version_id_col``: the UPDATE (``crud.orders.save_header``, or a
+    flush) matches the version this transaction read, so a concurrent change is refused instead of
+    silently overwritten.
     """
     number = order.number  # read before the flush: a failed flush leaves the object unusable
     try:
-        session.flush()
+        orders_crud.save_header(session, order)
     except StaleDataError:
         raise Conflict(
             f"order {number} was changed elsewhere meanwhile: reload it and try again",

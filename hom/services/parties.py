@@ -182,12 +182,12 @@ def create_parties(
             raise at_item("parties_in", index, exc) from None
         items.append((given or new_id(), data))
     new = {party_id: data for party_id, data in items}
-    territories = geo_crud.get_many(session, {d.territory_id for _i, d in items})
+    territories = geo_crud.refs_by_ids(session, {d.territory_id for _i, d in items})
     stored = party_crud.get_many(
         session,
         {d.distributor_id for _i, d in items if d.distributor_id and d.distributor_id not in new},
     )
-    taken = set(party_crud.get_by_codes(session, (d.code for _i, d in items)))
+    taken = party_crud.codes_taken(session, (d.code for _i, d in items))
     states = geography.state_names(session, [d.territory_id for _i, d in items if d.gstin])
     codes: set[str] = set()
     rows: list[dict[str, Any]] = []

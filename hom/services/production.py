@@ -74,7 +74,8 @@ def post_log(
         )
     product = _active_product(session, data.product_id)
     location = _finished_goods(session, site)
-    batch = _batch_for(session, ctx=ctx, site=site, product=product, data=data)
+    _check_writer(ctx, location)  # before anything is written
+    batch, new_batch = _batch_for(session, ctx=ctx, site=site, product=product, data=data)
 
     log = ProductionLog(
         id=new_id(),
@@ -90,6 +91,10 @@ def post_log(
         created_by=ctx.user_id,
         installation_id=ctx.installation_id,
     )
+    production_crud.add_log(session, log, new_batch=batch if new_batch else None)
+    if new_batch:
+        # Ledger entries elsewhere will name this batch: it syncs with them.
+        changelog.queue(session, ctx=ctx, entity=BATCH_ENTITY, rows=[batch], operation="insert")
     if data.good_qty > 0:
         stock.post(
             session,
@@ -102,9 +107,6 @@ def post_log(
             voucher_no=_voucher_no(site, data.production_date, data.shift.value),
             reason=data.remarks[:200],
         )
-    else:
-        _check_writer(ctx, location)
-    production_crud.add_log(session, log)
     changelog.queue(session, ctx=ctx, entity=LOG_ENTITY, rows=[log], operation="insert")
     batch_text = f" batch {batch.code}" if batch else ""
     audit.record(
@@ -304,15 +306,16 @@ def _batch_for(
     site: Site,
     product: Product,
     data: ProductionLogCreate,
-) -> Batch | None:
-    """The batch the log produces into: created on its first production, reused after."""
+) -> tuple[Batch | None, bool]:
+    """The batch the log produces into, and whether it is new: made on its first production
+    (and written with the log), reused after."""
     if not product.track_batches:
         if data.batch_code is not None:
             raise DomainError(
                 f"product {product.sku} is not tracked by batch: leave the batch code empty",
                 field="batch_code",
             )
-        return None
+        return None, False
     if data.batch_code is None:
         raise DomainError(
             f"product {product.sku} is tracked by batch: a batch code is required",
@@ -322,27 +325,23 @@ def _batch_for(
         session, product_id=product.id, code=data.batch_code
     )
     if existing is not None:
-        return existing
+        return existing, False
     expires = (
         data.production_date + timedelta(days=product.shelf_life_days)
         if product.shelf_life_days
         else None
     )
-    batch = production_crud.add_batch(
-        session,
-        Batch(
-            product_id=product.id,
-            code=data.batch_code,
-            factory_site_id=site.id,
-            manufactured_on=data.production_date,
-            expires_on=expires,
-            created_by=ctx.user_id,
-            installation_id=ctx.installation_id,
-        ),
+    batch = Batch(
+        id=new_id(),
+        product_id=product.id,
+        code=data.batch_code,
+        factory_site_id=site.id,
+        manufactured_on=data.production_date,
+        expires_on=expires,
+        created_by=ctx.user_id,
+        installation_id=ctx.installation_id,
     )
-    # Ledger entries elsewhere will name this batch: it syncs with them.
-    changelog.queue(session, ctx=ctx, entity=BATCH_ENTITY, rows=[batch], operation="insert")
-    return batch
+    return batch, True  # written with its log
 
 
 def _check_writer(ctx: ActorContext, location: StockLocation) -> None:

@@ -41,8 +41,12 @@ def initialize(
     currency: str = "INR",
     installation_name: str = "",
     demo: bool = False,
+    admin_password_hash: str | None = None,
 ) -> InitResult:
-    """Set up an empty store. Without ``site_code`` the store writes for no site (a manager's)."""
+    """Set up an empty store. Without ``site_code`` the store writes for no site (a manager's).
+
+    ``admin_password_hash``: the password already hashed (``security.hash_password``) by a
+    caller that hashes it once for several users (the demo)."""
     if sites.is_initialised(session):
         raise DomainError("this store is already initialised", field="store")
     site_in = None
@@ -88,5 +92,6 @@ def initialize(
             "roles": ["admin"],
             "site_id": site.id if site else None,
         },
+        password_hash=admin_password_hash,
     )
     return InitResult(installation_id=installation.id, site=site, admin=admin)

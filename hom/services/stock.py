@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -334,10 +335,24 @@ def ledger_for_voucher(session: Session, *, voucher_id: uuid.UUID) -> list[Stock
     return inventory_crud.ledger_for_voucher(session, voucher_id=voucher_id)
 
 
-def fefo_key(batch: Batch | None) -> tuple[bool, date, date, str]:
+def moved_by_vouchers(
+    session: Session, *, voucher_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None, int]]]:
+    """What each of many documents moved: per voucher, its (product, batch, signed quantity) in
+    posting order (one read for all of them)."""
+    moved: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID | None, int]]] = {}
+    for voucher, product, batch, qty in inventory_crud.ledger_rows_for_vouchers(
+        session, voucher_ids
+    ):
+        moved.setdefault(voucher, []).append((product, batch, qty))
+    return moved
+
+
+def fefo_key(batch: Batch | Any | None) -> tuple[bool, date, date, str]:
     """First expiry first: the one order in which stock leaves a location. Batches without an
     expiry date (and unbatched stock) go last; between equal expiries the oldest made goes
-    first, then the batch code decides."""
+    first, then the batch code decides. ``batch`` is a batch or anything with its ``expires_on``,
+    ``manufactured_on`` and ``code``."""
     if batch is None:
         return (True, date.max, date.max, "")
     return (
@@ -352,9 +367,25 @@ def batches_on_hand(
     session: Session, *, location_id: uuid.UUID, product_id: uuid.UUID
 ) -> list[tuple[uuid.UUID | None, int, date | None]]:
     """What a location holds of a product, batch by batch, first expiry first (``fefo_key``)."""
-    rows = inventory_crud.batches_on_hand(session, location_id=location_id, product_id=product_id)
-    rows.sort(key=lambda row: fefo_key(row[2]))
-    return [(batch_id, qty, batch.expires_on if batch else None) for batch_id, qty, batch in rows]
+    return holdings(session, location_id=location_id, product_ids=[product_id]).get(product_id, [])
+
+
+def holdings(
+    session: Session, *, location_id: uuid.UUID, product_ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, int, date | None]]]:
+    """What a location holds (of every product, or of ``product_ids``) in one read: per product,
+    its (batch id, quantity, expiry date) first expiry first (``fefo_key``), products in the order
+    of their ids."""
+    by_product: dict[uuid.UUID, list] = {}
+    for pid, batch_id, qty, batch in inventory_crud.holdings(
+        session, location_id=location_id, product_ids=product_ids
+    ):
+        by_product.setdefault(pid, []).append((batch_id, qty, batch))
+    out = {}
+    for pid in sorted(by_product, key=str):
+        rows = sorted(by_product[pid], key=lambda row: fefo_key(row[2]))
+        out[pid] = [(b, q, batch.expires_on if batch else None) for b, q, batch in rows]
+    return out
 
 
 def stock_by_location(

@@ -54,13 +54,13 @@ def _preview_parties(
     current_distributors = party_crud.get_many(
         session, (p.distributor_id for p in existing.values() if p.distributor_id)
     )
-    territories = geo_crud.get_by_codes(
+    territories = geo_crud.refs_by_codes(
         session, {raw["territory_code"].strip().upper() for _l, raw in records}
     )
     territory_codes = {node.id: code for code, node in territories.items()}
     missing_territories = {p.territory_id for p in existing.values()} - set(territory_codes)
     territory_codes.update(
-        {i: n.code for i, n in geo_crud.get_many(session, missing_territories).items()}
+        {i: n.code for i, n in geo_crud.refs_by_ids(session, missing_territories).items()}
     )
     state: dict[str, _SimParty] = {c: _SimParty(p.kind, p.active) for c, p in existing.items()}
     state.update(
@@ -217,7 +217,7 @@ def _apply_parties(
     }
     known = party_crud.get_by_codes(session, codes)
     id_of = {code: p.id for code, p in known.items()}
-    territories = geo_crud.get_by_codes(session, {r.values["territory_code"] for r in rows})
+    territories = geo_crud.refs_by_codes(session, {r.values["territory_code"] for r in rows})
 
     def territory_id(code: str) -> uuid.UUID:
         if code not in territories:
