@@ -160,7 +160,9 @@ def _row(obj: Any) -> dict[str, Any]:
         columns = []
         for prop in inspect(obj).mapper.column_attrs:
             column = prop.columns[0]
-            if column.server_default is not None:  # the database's to fill: not this path
+            if column.server_default is not None and column.default is None:
+                # The database's to fill, and a flush would leave it to the database: not this
+                # path. (A server default beside a Python one only fills rows a migration met.)
                 raise ValueError(f"{column} has a server default: write it with a flush")
             columns.append((prop.key, column.key, column))
         _columns_of[type(obj)] = columns
