@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,12 +27,14 @@ class Deployment:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def deployment(request, tmp_path_factory) -> Iterator[Deployment]:
-    """A migrated database holding the test world (no server yet)."""
-    data_dir = tmp_path_factory.mktemp(f"server-{request.param}")
+@contextmanager
+def deployed(
+    backend: str, data_dir: Path, *, then: Callable[[ServerSettings], None] | None = None
+) -> Iterator[Deployment]:
+    """A migrated database on ``backend`` holding the test world (no server yet); ``then``
+    runs on its settings before it is handed out (the sync tests publish the world)."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
+        if backend == "sqlite":
             url = f"sqlite:///{data_dir / 'server.sqlite3'}"
         else:
             url = stack.enter_context(fresh_database())
@@ -43,7 +46,16 @@ def deployment(request, tmp_path_factory) -> Iterator[Deployment]:
             environment="production",
         )
         world = build_world(settings)
-        yield Deployment(request.param, url, env, world, stack)
+        if then is not None:
+            then(settings)
+        yield Deployment(backend, url, env, world, stack)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request, tmp_path_factory) -> Iterator[Deployment]:
+    """A migrated database holding the test world (no server yet)."""
+    with deployed(request.param, tmp_path_factory.mktemp(f"server-{request.param}")) as d:
+        yield d
 
 
 @pytest.fixture(scope="module")

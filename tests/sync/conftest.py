@@ -4,36 +4,19 @@ to the feed, so desktop stores can enrol against it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
-from hom_server.core.config import ServerSettings
-from tests.pg import fresh_database
-from tests.server.conftest import BACKENDS, Deployment
-from tests.server.harness import ServerProcess, running_server, server_env
-from tests.server.world import build_world
+from tests.server.conftest import BACKENDS, Deployment, deployed
+from tests.server.harness import ServerProcess, running_server
 from tests.sync.helpers import publish
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def deployment(request, tmp_path_factory) -> Iterator[Deployment]:
     data_dir = tmp_path_factory.mktemp(f"server-{request.param}")
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{data_dir / 'server.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_database())
-        env = server_env(url, data_dir)
-        settings = ServerSettings(
-            database_url=url,
-            data_dir=data_dir,
-            jwt_secret=env["HOM_SERVER_JWT_SECRET"],
-            environment="production",
-        )
-        world = build_world(settings)
-        publish(settings)
-        yield Deployment(request.param, url, env, world, stack)
+    with deployed(request.param, data_dir, then=publish) as d:
+        yield d
 
 
 @pytest.fixture(scope="module")
