@@ -546,19 +546,15 @@ def pull(
 
 
 def deliver_received(store: Store) -> int:
-    """After a pull: a seller marks delivered the primary orders its buyers received, where the
-    domain offers it (``hom.services.orders.deliver_received``)."""
-    from hom.services import orders, sites
+    """After a pull: a seller marks delivered the primary orders whose goods receipts its buyers
+    sent (the buyer never writes the seller's order; this site does, once the receipt is here)."""
+    from hom.services import orders, sites  # the services load with the first sync, not at start
 
-    deliver = getattr(orders, "deliver_received", None)
-    if deliver is None:
-        return 0
     with store.transaction() as session:
         ctx = sites.system_context(session)
         if ctx.site_id is None:
             return 0
-        result = deliver(session, ctx=ctx)
-    return len(result) if hasattr(result, "__len__") else int(result or 0)
+        return orders.deliver_received(session, ctx=ctx)
 
 
 # --- sanity check ---------------------------------------------------------------------------

@@ -10,12 +10,7 @@ from datetime import date
 
 from hom.crud import site as site_crud
 from hom.models.enums import OrderLevel
-from hom.services import orders, parties, production, stock
-
-try:  # the buyer's goods receipt (issue "goods receipts"); before it, a plain receipt
-    from hom.services import goods_receipts
-except ImportError:  # pragma: no cover - depends on the branch this runs on
-    goods_receipts = None
+from hom.services import goods_receipts, orders, parties, production, stock
 from tests.sync.helpers import (
     balances,
     enrol_desk,
@@ -61,7 +56,7 @@ def test_the_company_end_to_end(server, world, deployment, tmp_path) -> None:
             )
             orders.confirm(s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order.id)
             orders.dispatch(s, ctx=ctx, level=OrderLevel.PRIMARY, order_id=order.id)
-            primary_id, primary_no = order.id, order.number
+            primary_id = order.id
         report = fac.sync()
         assert report.ok, report.summary()
         assert report.pushed >= 4 and report.rejected == 0
@@ -78,19 +73,8 @@ def test_the_company_end_to_end(server, world, deployment, tmp_path) -> None:
         assert not {k for k in balances(dist.store) if k[0] == world.fac01_fg}
         with dist.store.transaction() as s:
             ctx = dist.ctx()
-            if goods_receipts is not None:
-                goods_receipts.receive_primary(s, ctx=ctx, order_id=primary_id)
-            else:
-                stock.receive(
-                    s,
-                    ctx=ctx,
-                    receipt_in={
-                        "location_id": dist_stock,
-                        "product_id": world.soap,
-                        "quantity": 120,
-                        "reason": f"goods of {primary_no}",
-                    },
-                )
+            # The distributor's goods receipt: the dispatched batches into its stock point.
+            goods_receipts.receive_primary(s, ctx=ctx, order_id=primary_id)
             retailers = [
                 parties.create_party(
                     s,
@@ -122,9 +106,9 @@ def test_the_company_end_to_end(server, world, deployment, tmp_path) -> None:
         assert report.ok, report.summary()
         assert report.rejected == 0 and report.pushed >= 10
 
-        if goods_receipts is not None:  # the seller marks its order delivered once it has it
-            report = sync_until(fac, lambda: _status(fac, primary_id) == "delivered")
-            assert _status(fac, primary_id) == "delivered", report.summary()
+        # The seller marks its order delivered once the receipt has reached it.
+        report = sync_until(fac, lambda: _status(fac, primary_id) == "delivered")
+        assert _status(fac, primary_id) == "delivered", report.summary()
 
         # A depot receives stock of its own.
         with dep.store.transaction() as s:
