@@ -52,6 +52,8 @@ class SyncStatus:
     check_ok: bool | None = None
     check_summary: str = ""
     credential_backend: str = ""
+    #: A demo store never syncs (it refuses to enrol): its change log is not "waiting".
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,16 @@ def read_status(session: Session) -> SyncStatus:
     enrolled = installation.enrolled_at is not None
     if state is None:
         return SyncStatus(
-            enrolled, installation.server_url, None, pending, rejected, None, None, "", False
+            enrolled,
+            installation.server_url,
+            None,
+            pending,
+            rejected,
+            None,
+            None,
+            "",
+            False,
+            demo=installation.is_demo,
         )
     return SyncStatus(
         enrolled=enrolled,
@@ -116,6 +127,7 @@ def read_status(session: Session) -> SyncStatus:
         check_ok=state.last_check_ok,
         check_summary=state.last_check,
         credential_backend=state.credential_backend,
+        demo=installation.is_demo,
     )
 
 

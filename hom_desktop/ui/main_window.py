@@ -160,10 +160,13 @@ class StatusBar:
         pending = status.pending if status is not None else 0
         self.pending.setText(f"{formats.quantity(pending)} waiting to sync")
         self.pending.setToolTip("Changes made here that the sync has not sent yet")
+        demo = status is not None and status.demo
+        self.pending.setVisible(not demo)
         rejected = status.rejected if status is not None else 0
         self.rejected.setText(f"{formats.quantity(rejected)} rejected")
         self.rejected.setVisible(rejected > 0)
         self.last_sync.setText(sync_worker.last_sync_text(status))
+        self.last_sync.setVisible(not demo)
         if status is not None and status.last_attempt_at is not None:
             self.last_sync.setToolTip(f"Last attempt: {formats.moment(status.last_attempt_at)}")
         error = status.last_error if status is not None else ""

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_ENROLLED = "Not enrolled (works alone)"
+DEMO_STORE = "Demo store (never syncs)"
 
 #: What a run touched that the views show: after a pull that wrote rows, each redraws itself.
 PULLED_DOMAINS = (
@@ -86,6 +87,8 @@ def progress_label(p: SyncProgress) -> str:
 
 def connection_text(status: SyncStatus | None, running: bool = False) -> str:
     """The status bar's word for the connection."""
+    if status is not None and status.demo:
+        return DEMO_STORE
     if status is None or not status.enrolled:
         return NOT_ENROLLED
     if running or status.running:  # this window's run, or ``hom-desktop sync`` elsewhere

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from hom.crud import site as site_crud
 from hom.services import reports, users
 from hom_desktop.ui.app import app_settings
 from hom_desktop.ui.main_window import MainWindow
@@ -71,6 +72,17 @@ def test_status_bar_shows_user_site_connection_and_pending_sync(qtbot, kit, app_
     stocked_products(kit, [1])
     app_session.notify("stock")  # a write anywhere refreshes the count
     assert bar.pending.text() == f"{set_up + 3} waiting to sync"
+
+
+def test_a_demo_store_says_it_never_syncs_instead_of_counting_waiting_changes(
+    qtbot, kit, app_session
+):
+    with kit.store.transaction() as s:
+        site_crud.get_installation(s).is_demo = True  # what the demo loader's store carries
+    stocked_products(kit, [5])
+    bar = _window(qtbot, app_session).status
+    assert bar.connection.text() == "Demo store (never syncs)"
+    assert bar.pending.isHidden() and bar.last_sync.isHidden()
 
 
 def test_keyboard_shortcuts_switch_views_and_menus_list_them(qtbot, app_session):
