@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from hom_desktop import cli
+from tests.server.harness import free_port
 from tests.sync.helpers import new_code
 
 
@@ -58,4 +61,23 @@ def test_a_wrong_code_is_refused_in_one_line(server, tmp_path, capsys) -> None:
     assert code == 2
     err = capsys.readouterr().err
     assert "unknown enrolment code" in err and "Traceback" not in err
+    assert not (tmp_path / "x" / "hom.sqlite3").exists()  # nothing left behind
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "must be the server's address, such as https://hom.example.com"),
+        ("ftp://hom.example.com", "must be the server's address"),
+        (f"http://127.0.0.1:{free_port()}", "did not answer"),  # nothing listens there
+    ],
+)
+def test_a_bad_or_silent_server_address_is_refused_in_one_line(
+    tmp_path, capsys, url, message
+) -> None:
+    code, _ = _run("enrol", url, "ABCD-1234", "--data-dir", str(tmp_path / "x"))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x" / "hom.sqlite3").exists()  # nothing left behind
