@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -153,6 +154,16 @@ class SyncOptions:
     backoff_s: float = 0.5  # first retry's base delay; doubles each time, with jitter
     backoff_max_s: float = 30.0
     watch_interval_s: float = 60.0  # ``sync --watch``: between successful runs
+
+    def next_run_in_s(self, failures: int) -> float:
+        """How long to wait before the next run (``watch`` and the GUI's worker alike): the watch
+        interval after a run that reached the server, else a backoff that doubles per failure up
+        to ten times ``backoff_max_s``, with jitter so a depot's PCs do not all call back at
+        once."""
+        if failures <= 0:
+            return self.watch_interval_s
+        base = min(self.backoff_max_s * 10, self.backoff_s * 4 * 2 ** min(failures, 10))
+        return base * random.uniform(0.5, 1.5)
 
 
 Progress = Callable[[SyncProgress], None]

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import random
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -588,7 +587,6 @@ def watch(
     progress: Callable[[SyncProgress], None] | None,
 ) -> None:
     failures = 0
-    o = engine.options
     while not stop():
         report = engine.run_once(progress=progress, cancelled=stop)
         if on_report is not None:
@@ -596,14 +594,11 @@ def watch(
         probe = None
         if report.error:
             failures += 1
-            wait = min(o.backoff_max_s * 10, o.backoff_s * 4 * (2 ** min(failures, 10)))
-            wait *= random.uniform(0.5, 1.5)
             if not report.online:
                 probe = _server_answers(engine)
         else:
             failures = 0
-            wait = o.watch_interval_s
-        engine._wait(wait, stop, probe)
+        engine._wait(engine.options.next_run_in_s(failures), stop, probe)
 
 
 def _server_answers(engine: SyncEngine) -> Callable[[], bool] | None:

@@ -15,7 +15,6 @@ A store that is not enrolled with a server works alone: the worker says so and n
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ from hom_desktop.ui import formats, ops, prompts
 
 if TYPE_CHECKING:
     from hom.sync.state import SyncStatus
-    from hom_desktop.sync.api import SyncEngine, SyncOptions, SyncProgress, SyncReport
+    from hom_desktop.sync.api import SyncEngine, SyncProgress, SyncReport
     from hom_desktop.ui.base import AppSession
 
 log = logging.getLogger(__name__)
@@ -103,16 +102,6 @@ def last_sync_text(status: SyncStatus | None) -> str:
     if status is None or status.last_success_at is None:
         return "Last sync: never"
     return f"Last sync: {formats.moment(status.last_success_at)}"
-
-
-def retry_delay_s(options: SyncOptions, failures: int) -> float:
-    """How long to wait before the next run, as ``SyncEngine.watch`` waits: the watch interval
-    after a run that reached the server, else a backoff that doubles per failure up to ten
-    times ``backoff_max_s``, with jitter so a depot's PCs do not all call back at once."""
-    if failures <= 0:
-        return options.watch_interval_s
-    base = min(options.backoff_max_s * 10, options.backoff_s * 4 * 2 ** min(failures, 10))
-    return base * random.uniform(0.5, 1.5)
 
 
 def report_text(report: SyncReport) -> str:
@@ -329,7 +318,7 @@ class SyncWorker(QObject):
         self.runningChanged.emit(False)
         status = self.refresh_status()
         if status is not None and status.enrolled:
-            self._schedule(retry_delay_s(self.engine.options, self.failures))
+            self._schedule(self.engine.options.next_run_in_s(self.failures))
 
 
 def for_session(app: AppSession) -> SyncWorker:
