@@ -38,9 +38,9 @@ def main() -> int:
     args = parser.parse_args()
     # The test company and its helpers: the same world the sync tests run against.
     from tests.server.harness import running_server
+    from tests.sync.helpers import draft_then_price_change
     from tests.ui.test_sync_view import (
         depot_clerk,
-        draft_then_price_change,
         queue_foreign_entry,
         receive_stock,
         sqlite_company,
@@ -54,7 +54,7 @@ def main() -> int:
         session = stack.enter_context(depot_clerk(server, work / "dep01"))
         receive_stock(session, world.dep01_wh, world.soap, [40, 12, 3])
         queue_foreign_entry(session, world.dep02_wh)
-        draft_then_price_change(server, session, world)
+        draft_then_price_change(server, session.store, session.ctx, world)
         qsettings = QSettings(str(work / "render.ini"), QSettings.Format.IniFormat)
         window = MainWindow(session, qsettings)
         window.resize(1280, 800)

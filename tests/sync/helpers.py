@@ -200,3 +200,27 @@ def assert_converged(desk: Desk, database_url: str, location_ids: set) -> None:
 def _ids_at(url_or_store, location_ids: set) -> set:
     rows = _rows(url_or_store, "SELECT id, location_id FROM stock_ledger")
     return {_u(i) for i, loc in rows if _u(loc) in location_ids}
+
+
+def draft_then_price_change(server: ServerProcess, store: Store, ctx: ActorContext, world) -> str:
+    """A draft primary order at the depot, then the head office raises its product's price on
+    the server: the next sync names the draft for a person to review. The draft's number."""
+    from hom.models.enums import OrderLevel
+    from hom.services import orders
+
+    with store.transaction() as s:
+        draft = orders.create_order(
+            s,
+            ctx=ctx,
+            level=OrderLevel.PRIMARY,
+            order_in={
+                "seller_location_id": world.dep01_wh,
+                "distributor_id": world.dist_north,
+                "lines": [{"product_id": world.shampoo, "quantity": 2}],
+            },
+        ).number
+    token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
+    with server.client(token) as c:
+        r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
+        assert r.status_code == 200, r.text
+    return draft

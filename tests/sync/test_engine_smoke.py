@@ -1,7 +1,13 @@
 from __future__ import annotations
 
 from hom.services import stock
-from tests.sync.helpers import balances, enrol_desk, ledger_sums, sync_until
+from tests.sync.helpers import (
+    balances,
+    draft_then_price_change,
+    enrol_desk,
+    ledger_sums,
+    sync_until,
+)
 
 
 def test_depot_enrols_receives_syncs_and_a_manager_sees_it(server, world, deployment, tmp_path):
@@ -33,27 +39,9 @@ def test_depot_enrols_receives_syncs_and_a_manager_sees_it(server, world, deploy
 
 
 def test_a_head_office_price_change_names_the_drafts_made_before_it(server, world, tmp_path):
-    from hom.models.enums import OrderLevel
-    from hom.services import orders
-    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
-
     dep = enrol_desk(server, tmp_path / "drafts", site="DEP01")
     try:
-        with dep.store.transaction() as s:
-            draft = orders.create_order(
-                s,
-                ctx=dep.ctx(),
-                level=OrderLevel.PRIMARY,
-                order_in={
-                    "seller_location_id": world.dep01_wh,
-                    "distributor_id": world.dist_north,
-                    "lines": [{"product_id": world.shampoo, "quantity": 2}],
-                },
-            ).number
-        token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
-        with server.client(token) as c:
-            r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
-            assert r.status_code == 200, r.text
+        draft = draft_then_price_change(server, dep.store, dep.ctx(), world)
         report = sync_until(dep, lambda: _price(dep, world.shampoo) == "37.50")
         notices = [n for n in report.notices if draft in n]
         assert notices and "distributor_price 36.00 -> 37.50" in notices[0], report.notices

@@ -32,7 +32,7 @@ from hom_desktop.ui.sync_worker import NOT_ENROLLED, SyncWorker, sync_pool
 from hom_server.core.config import ServerSettings
 from tests.server.harness import running_server, server_env
 from tests.server.world import CLERK_PASSWORD, build_world
-from tests.sync.helpers import FAST, enrol_desk, ledger_ids, publish
+from tests.sync.helpers import FAST, draft_then_price_change, enrol_desk, ledger_ids, publish
 from tests.ui.conftest import drain, make_session
 from tests.ui.helpers import stocked_products
 from tests.utils.builders import context_with
@@ -258,31 +258,6 @@ def depot_clerk(server, path) -> Iterator[AppSession]:
         desk.close()
 
 
-def draft_then_price_change(server, app: AppSession, world) -> str:
-    """A draft primary order at the depot, then the head office raises its product's price on
-    the server: the next sync names the draft for a person to review. The draft's number."""
-    from hom.models.enums import OrderLevel
-    from hom.services import orders
-    from tests.server.harness import ADMIN, ADMIN_PASSWORD, login
-
-    with app.store.transaction() as s:
-        draft = orders.create_order(
-            s,
-            ctx=app.ctx,
-            level=OrderLevel.PRIMARY,
-            order_in={
-                "seller_location_id": world.dep01_wh,
-                "distributor_id": world.dist_north,
-                "lines": [{"product_id": world.shampoo, "quantity": 2}],
-            },
-        ).number
-    token = login(server, ADMIN, ADMIN_PASSWORD)["access_token"]
-    with server.client(token) as c:
-        r = c.patch(f"/products/{world.shampoo}", json={"distributor_price": "37.50"})
-        assert r.status_code == 200, r.text
-    return draft
-
-
 def _window(qtbot, app: AppSession) -> MainWindow:
     app.sync_worker = SyncWorker(app, engine=SyncEngine(app.store, options=FAST))
     window = MainWindow(app, app_settings())
@@ -457,7 +432,7 @@ def test_a_draft_made_before_a_head_office_price_change_is_listed_to_review(
 ):
     _env, _url, world = company
     with depot_clerk(server, tmp_path / "drafts") as app:
-        draft = draft_then_price_change(server, app, world)
+        draft = draft_then_price_change(server, app.store, app.ctx, world)
         window = _window(qtbot, app)
         worker, view = window.sync, window.show_view("sync")
         assert isinstance(view, SyncView) and not view.notes_box.isVisible()
